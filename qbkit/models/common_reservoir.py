@@ -1,0 +1,657 @@
+r"""Battery and charger spin ensembles decaying into one common thermal reservoir.
+
+Quach & Munro, "Using dark states to charge and stabilize open quantum batteries",
+Phys. Rev. Applied 14, 024092 (2020), Eq. (2):
+
+.. math::
+    \dot\rho = -i\omega[J_C^z + J_B^z, \rho]
+      + \gamma\left[(\bar n + 1)\mathcal L(J^-) + \bar n\,\mathcal L(J^+)\right],
+    \qquad \mathcal L(O) = 2O\rho O^\dagger - O^\dagger O\rho - \rho O^\dagger O,
+
+with :math:`J^\pm = J_C^\pm + J_B^\pm`, a charger of :math:`N_C` and a battery of
+:math:`N_B` spin-1/2 held as collective spins :math:`j_C = N_C/2`, :math:`j_B = N_B/2`.
+Units: hbar = 1, energies in units of hbar*omega, time in the unit of ``1/gamma``.
+
+Structure used by the exact solver :func:`evolve`: the generator commutes with the
+total :math:`J^z` (the Hamiltonian only dephases different total :math:`M`), so a
+state diagonal in :math:`M` stays so and the Hamiltonian drops out. In the multiplet
+basis :math:`|J, M\rangle` of :math:`\mathbf J_C + \mathbf J_B`, :math:`J^\pm` does not
+change :math:`J`, so each matrix element :math:`c^{JJ'}_M = \langle J,M|\rho|J',M\rangle`
+couples only to :math:`c^{JJ'}_{M\pm1}`: every pair :math:`(J, J')` is an independent
+tridiagonal chain in :math:`M`, propagated exactly by a small matrix exponential.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import qutip
+from scipy.linalg import eigh_tridiagonal, expm
+
+from ..spins import CoupledBasis, ladder_down, ladder_up, two_spin_operators
+from ..thermo import gibbs_populations
+
+__all__ = [
+    "check_sizes",
+    "hamiltonian",
+    "collapse_operators",
+    "initial_state",
+    "energy_density",
+    "BlockState",
+    "ChargingResult",
+    "evolve",
+    "steady_state",
+    "individual_spin_model",
+]
+
+BATTERY_READINGS = ("ground", "thermal")
+
+
+def check_sizes(N_C, N_B):
+    """Validate the ensemble sizes; return them as ints.
+
+    Raises
+    ------
+    TypeError
+        If a size is not an integer.
+    ValueError
+        If a size is smaller than 1.
+    """
+    for name, N in (("N_C", N_C), ("N_B", N_B)):
+        if isinstance(N, bool) or not isinstance(N, (int, np.integer)):
+            raise TypeError(f"{name} must be an integer, got {type(N).__name__}")
+        if N < 1:
+            raise ValueError(f"{name} must be >= 1, got {N}")
+    return int(N_C), int(N_B)
+
+
+def _check_rates(gamma, nbar):
+    for name, x, strict in (("gamma", gamma, True), ("nbar", nbar, False)):
+        if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
+        if not np.isfinite(x) or x < 0 or (strict and x == 0):
+            raise ValueError(f"{name} must be {'> 0' if strict else '>= 0'}, got {x}")
+    return float(gamma), float(nbar)
+
+
+def hamiltonian(N_C, N_B, omega=1.0):
+    r"""System Hamiltonian :math:`H = \omega (J_C^z + J_B^z)` (Eq. (1)/(2)).
+
+    Parameters
+    ----------
+    N_C, N_B : int
+        Number of charger and battery spins (>= 1).
+    omega : float
+        Spin transition energy (hbar*omega).
+
+    Returns
+    -------
+    qutip.Qobj
+        Operator on the product space, dimension :math:`(N_C+1)(N_B+1)`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If a size is not an integer >= 1.
+    """
+    N_C, N_B = check_sizes(N_C, N_B)
+    return omega * two_spin_operators(N_C / 2, N_B / 2)["Jz"]
+
+
+def collapse_operators(N_C, N_B, gamma=1.0, nbar=0.0):
+    r"""Collapse operators of Eq. (2) in QuTiP's convention.
+
+    QuTiP's dissipator is :math:`D[c] = c\rho c^\dagger - \tfrac12\{c^\dagger c, \rho\}
+    = \tfrac12\mathcal L(c)`, so :math:`\gamma(\bar n+1)\mathcal L(J^-)` becomes
+    :math:`c_1 = \sqrt{2\gamma(\bar n+1)}\,J^-` and :math:`\gamma\bar n\mathcal L(J^+)`
+    becomes :math:`c_2 = \sqrt{2\gamma\bar n}\,J^+`.
+
+    Parameters
+    ----------
+    N_C, N_B : int
+        Ensemble sizes (>= 1).
+    gamma : float
+        Damping rate (> 0), inverse time unit.
+    nbar : float
+        Thermal occupation of the reservoir at the spin frequency (>= 0).
+
+    Returns
+    -------
+    list of qutip.Qobj
+        ``[c_1]`` at ``nbar = 0``, else ``[c_1, c_2]``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        On a bad size or rate, naming it.
+    """
+    N_C, N_B = check_sizes(N_C, N_B)
+    gamma, nbar = _check_rates(gamma, nbar)
+    ops = two_spin_operators(N_C / 2, N_B / 2)
+    c_ops = [np.sqrt(2 * gamma * (nbar + 1)) * ops["Jm"]]
+    if nbar > 0:
+        c_ops.append(np.sqrt(2 * gamma * nbar) * ops["Jp"])
+    return c_ops
+
+
+def initial_state(N_C, N_B, nbar=0.0, battery="ground"):
+    r"""Fully excited charger and a battery in its ground or thermal state.
+
+    The charger starts in :math:`|j_C, j_C\rangle` (all spins up). The battery starts in
+    :math:`|j_B, -j_B\rangle` (``"ground"``; the reading behind Eq. (13) and the
+    appendix) or in the Gibbs state of :math:`\omega J_B^z` in the symmetric subspace,
+    :math:`p(m_B) \propto (\bar n/(\bar n+1))^{m_B + j_B}` (``"thermal"``; the model
+    section's "in thermal equilibrium with the reservoir"). For ``N_B = 1`` the thermal
+    reading is exactly the thermal state of one spin.
+
+    Parameters
+    ----------
+    N_C, N_B : int
+        Ensemble sizes (>= 1).
+    nbar : float
+        Thermal occupation used by the ``"thermal"`` reading (>= 0).
+    battery : {"ground", "thermal"}
+        Initial battery state.
+
+    Returns
+    -------
+    qutip.Qobj
+        Density matrix on :math:`j_C \otimes j_B`, diagonal in the product basis.
+
+    Raises
+    ------
+    TypeError, ValueError
+        On a bad size, a negative ``nbar`` or an unknown ``battery``.
+    """
+    N_C, N_B = check_sizes(N_C, N_B)
+    if battery not in BATTERY_READINGS:
+        raise ValueError(f"battery must be one of {BATTERY_READINGS}, got {battery!r}")
+    _check_rates(1.0, nbar)
+    m_B = N_B / 2 - np.arange(N_B + 1)
+    p_B = gibbs_populations(m_B, nbar if battery == "thermal" else 0.0)
+    rho_C = qutip.fock_dm(N_C + 1, 0)
+    rho_B = qutip.Qobj(np.diag(p_B))
+    return qutip.tensor(rho_C, rho_B)
+
+
+def energy_density(Jz, N, omega=1.0):
+    r"""Energy density :math:`\mathcal E = \omega(\langle J^z\rangle/N + 1/2)`, Eq. (6).
+
+    Parameters
+    ----------
+    Jz : float or ndarray
+        :math:`\langle J^z\rangle` of an ensemble of ``N`` spins, any shape.
+    N : int
+        Number of spins.
+    omega : float
+        Transition energy (default 1: result in units of hbar*omega).
+
+    Returns
+    -------
+    float or ndarray
+        Between 0 (all down) and ``omega`` (all up), same shape as ``Jz``.
+    """
+    return omega * (np.asarray(Jz) / N + 0.5)
+
+
+@dataclass
+class BlockState:
+    r"""States that are block-diagonal in total :math:`M`, stored block by block.
+
+    Attributes
+    ----------
+    basis : CoupledBasis
+        The two spins and their blocks.
+    blocks : ndarray, shape (..., n_M, d, d)
+        Product-basis blocks :math:`\rho_M` (rows and columns ordered by
+        ``basis.m_B_values(M)``), zero-padded to the largest block size ``d``;
+        leading axes (e.g. time) are arbitrary.
+    """
+
+    basis: CoupledBasis
+    blocks: np.ndarray
+
+    @cached_property
+    def _layout(self):
+        cb = self.basis
+        n_M, d = self.blocks.shape[-3:-1]
+        dB = int(round(2 * cb.j_B + 1))
+        mB_index = np.full((n_M, d), -1)
+        for b, M in enumerate(cb.M_values):
+            mB = cb.m_B_values(M)
+            mB_index[b, : len(mB)] = np.rint(cb.j_B - mB).astype(int)
+        onehot = np.zeros((n_M, d, dB))
+        valid = mB_index >= 0
+        onehot[valid, mB_index[valid]] = 1.0
+        return mB_index, onehot
+
+    def battery_populations(self):
+        r"""Populations of :math:`\rho_B` in the basis ``m_B = j_B, ..., -j_B``.
+
+        :math:`\rho_B = \mathrm{Tr}_C\,\rho` is diagonal for states diagonal in :math:`M`.
+
+        Returns
+        -------
+        ndarray, shape (..., 2 j_B + 1)
+        """
+        diag = np.diagonal(self.blocks, axis1=-2, axis2=-1)
+        return np.einsum("...bk,bkm->...m", diag, self._layout[1])
+
+    def block_traces(self):
+        """Weight of each block ``M``, shape (..., n_M)."""
+        return np.trace(self.blocks, axis1=-2, axis2=-1)
+
+    def Jz_B(self):
+        r""":math:`\langle J_B^z\rangle`, shape (...)."""
+        m_B = self.basis.j_B - np.arange(int(round(2 * self.basis.j_B + 1)))
+        return self.battery_populations() @ m_B
+
+    def Jz_C(self):
+        r""":math:`\langle J_C^z\rangle = \langle J^z\rangle - \langle J_B^z\rangle`, shape (...)."""
+        return self.block_traces() @ self.basis.M_values - self.Jz_B()
+
+    @cached_property
+    def _pt_gather(self):
+        """Index maps that assemble the partial transpose in blocks of K = m_C - m_B."""
+        cb = self.basis
+        jC, jB = cb.j_C, cb.j_B
+        K_values = (jC + jB) - np.arange(int(round(2 * (jC + jB))) + 1)
+        rows = []
+        for K in K_values:
+            m_B = np.array([m for m in jB - np.arange(int(round(2 * jB)) + 1) if abs(K + m) <= jC + 1e-9])
+            rows.append(m_B)
+        dK = max(len(r) for r in rows)
+        nK = len(K_values)
+        src_b = np.zeros((nK, dK, dK), dtype=int)
+        src_i = np.zeros((nK, dK, dK), dtype=int)
+        src_j = np.zeros((nK, dK, dK), dtype=int)
+        mask = np.zeros((nK, dK, dK))
+        for k, (K, m_B) in enumerate(zip(K_values, rows)):
+            m_C = K + m_B
+            for a in range(len(m_B)):
+                for c in range(len(m_B)):
+                    # rho^Gamma[(m_C^a, m_B^a), (m_C^c, m_B^c)] = rho[(m_C^a, m_B^c), (m_C^c, m_B^a)]
+                    M = m_C[a] + m_B[c]
+                    b = cb.block_of(M)
+                    top = min(jB, M + jC)
+                    src_b[k, a, c] = b
+                    src_i[k, a, c] = int(round(top - m_B[c]))
+                    src_j[k, a, c] = int(round(top - m_B[a]))
+                    mask[k, a, c] = 1.0
+        return src_b, src_i, src_j, mask
+
+    def partial_transpose_blocks(self, blocks=None):
+        r"""Blocks of :math:`\rho^{\Gamma_B}`, which is block-diagonal in :math:`K = m_C - m_B`.
+
+        Returns
+        -------
+        ndarray, shape (..., n_K, d_K, d_K)
+        """
+        blocks = self.blocks if blocks is None else blocks
+        b, i, j, mask = self._pt_gather
+        return blocks[..., b, i, j] * mask
+
+    def log_negativity(self, tangent=None):
+        r"""Logarithmic negativity :math:`\log_2\lVert\rho^{\Gamma_B}\rVert_1`, Eq. (12).
+
+        Parameters
+        ----------
+        tangent : ndarray, optional
+            Time derivative of :attr:`blocks` (same shape). If given, also return the
+            exact derivative :math:`\dot E_N = \mathrm{Tr}[\mathrm{sign}(\rho^\Gamma)
+            \dot\rho^\Gamma] / (\lVert\rho^\Gamma\rVert_1 \ln 2)` (valid where no
+            eigenvalue of :math:`\rho^\Gamma` crosses zero).
+
+        Returns
+        -------
+        ndarray, shape (...), or a pair of them
+        """
+        pt = self.partial_transpose_blocks()
+        lam, vec = np.linalg.eigh(pt)
+        norm = np.abs(lam).sum(axis=(-1, -2))
+        logneg = np.log2(norm)
+        if tangent is None:
+            return logneg
+        dpt = self.partial_transpose_blocks(tangent)
+        proj = np.einsum("...ia,...ij,...ja->...a", vec, dpt, vec)
+        dnorm = (np.sign(lam) * proj).sum(axis=(-1, -2))
+        return logneg, dnorm / (norm * np.log(2))
+
+    def to_qobj(self, index=()):
+        """The state at ``index`` of the leading axes as a dense :class:`qutip.Qobj`."""
+        cb = self.basis
+        dC, dB = int(round(2 * cb.j_C + 1)), int(round(2 * cb.j_B + 1))
+        rho = np.zeros((dC * dB, dC * dB))
+        blocks = self.blocks[index]
+        for b, M in enumerate(cb.M_values):
+            idx = cb.product_indices(M)
+            rho[np.ix_(idx, idx)] = blocks[b, : len(idx), : len(idx)]
+        return qutip.Qobj(rho, dims=[[dC, dB], [dC, dB]])
+
+    @classmethod
+    def from_qobj(cls, rho, basis, atol=1e-12):
+        """Split a Qobj into M blocks; raise ValueError if it has coherences between blocks."""
+        full = rho.to("csr").data_as("csr_matrix")
+        if full.nnz and np.abs(full.data.imag).max() > atol:
+            raise ValueError("rho0 must be real in the product basis")
+        full = full.real.tocsr()
+        d = max(len(basis.m_B_values(M)) for M in basis.M_values)
+        blocks = np.zeros((len(basis.M_values), d, d))
+        kept = 0.0
+        for b, M in enumerate(basis.M_values):
+            idx = basis.product_indices(M)
+            sub = full[idx][:, idx].toarray()
+            blocks[b, : len(idx), : len(idx)] = sub
+            kept += np.abs(sub).sum()
+        if abs(np.abs(full.data).sum() - kept) > atol * max(1.0, kept):
+            raise ValueError(
+                "rho0 has coherences between different total M; the structured solver "
+                "needs a state diagonal in J_C^z + J_B^z (use qutip.mesolve instead)"
+            )
+        return cls(basis, blocks)
+
+
+@dataclass
+class ChargingResult:
+    """Output of :func:`evolve`: the states on a time grid and their key observables.
+
+    Attributes
+    ----------
+    times : ndarray, shape (n_t,)
+    states : BlockState
+        Blocks of shape (n_t, n_M, d, d).
+    derivative : ndarray, shape (n_t, n_M, d, d)
+        Exact time derivative of the blocks (the generator applied to the state).
+    N_C, N_B : int
+    """
+
+    times: np.ndarray
+    states: BlockState
+    derivative: np.ndarray
+    N_C: int
+    N_B: int
+
+    @cached_property
+    def Jz_B(self):
+        r""":math:`\langle J_B^z\rangle(t)`, shape (n_t,)."""
+        return self.states.Jz_B()
+
+    @cached_property
+    def Jz_C(self):
+        r""":math:`\langle J_C^z\rangle(t)`, shape (n_t,)."""
+        return self.states.Jz_C()
+
+    @cached_property
+    def dJz_B(self):
+        r"""Exact :math:`d\langle J_B^z\rangle/dt`, shape (n_t,)."""
+        return BlockState(self.states.basis, self.derivative).Jz_B()
+
+    @cached_property
+    def battery_populations(self):
+        """Populations of the battery, shape (n_t, N_B + 1), ``m_B`` descending."""
+        return self.states.battery_populations()
+
+    @cached_property
+    def _logneg(self):
+        return self.states.log_negativity(tangent=self.derivative)
+
+    @property
+    def log_negativity(self):
+        """Logarithmic negativity between charger and battery, shape (n_t,)."""
+        return self._logneg[0]
+
+    @property
+    def dlog_negativity(self):
+        """Its exact time derivative, shape (n_t,)."""
+        return self._logneg[1]
+
+    def state(self, k):
+        """The density matrix at ``times[k]`` as a :class:`qutip.Qobj`."""
+        return self.states.to_qobj((k,))
+
+
+def _chain_generator(J, Jp, gamma, nbar):
+    r"""Tridiagonal generator of :math:`c_M = \langle J,M|\rho|J',M\rangle`, M = J..-J (J <= J')."""
+    M = J - np.arange(int(round(2 * J)) + 1)
+    kdown = ladder_down(J, M) ** 2 + ladder_down(Jp, M) ** 2  # <J^+ J^->
+    kup = ladder_up(J, M) ** 2 + ladder_up(Jp, M) ** 2  # <J^- J^+>
+    G = np.diag(-gamma * ((nbar + 1) * kdown + nbar * kup))
+    # feed from M+1 (decay) into M: entry [k, k-1]; from M-1 (absorption): [k, k+1]
+    down = 2 * gamma * (nbar + 1) * ladder_down(J, M[:-1]) * ladder_down(Jp, M[:-1])
+    up = 2 * gamma * nbar * ladder_up(J, M[1:]) * ladder_up(Jp, M[1:])
+    G += np.diag(down, -1) + np.diag(up, 1)
+    return G
+
+
+def evolve(rho0, tlist, gamma=1.0, nbar=0.0):
+    r"""Exact solution of Eq. (2) for a state diagonal in total :math:`M`.
+
+    Each multiplet pair :math:`(J, J')` is a tridiagonal chain in :math:`M`
+    (see the module docstring); chains of equal length are propagated together by
+    batched matrix exponentials over each distinct time step of ``tlist``. Cost
+    :math:`O(n_t \sum_{J \le J'} (2J+1)^2)`, independent of the Liouvillian dimension.
+
+    Parameters
+    ----------
+    rho0 : qutip.Qobj
+        Initial state on :math:`j_C \otimes j_B`, ``dims [[N_C+1, N_B+1], [N_C+1, N_B+1]]``,
+        real and diagonal in :math:`J_C^z + J_B^z` (e.g. :func:`initial_state`).
+    tlist : array_like, shape (n_t,)
+        Increasing times, in the unit of ``1/gamma``'s time unit; the first is the
+        time of ``rho0``.
+    gamma : float
+        Damping rate (> 0).
+    nbar : float
+        Thermal occupation (>= 0).
+
+    Returns
+    -------
+    ChargingResult
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``rho0`` is not a two-spin density matrix diagonal in total M, ``tlist``
+        is not increasing, or a rate is invalid.
+    """
+    gamma, nbar = _check_rates(gamma, nbar)
+    if not isinstance(rho0, qutip.Qobj) or not rho0.isoper or len(rho0.dims[0]) != 2:
+        raise TypeError("rho0 must be a qutip.Qobj density matrix on two collective spins")
+    dC, dB = rho0.dims[0]
+    N_C, N_B = check_sizes(dC - 1, dB - 1)
+    times = np.asarray(tlist, dtype=float)
+    if times.ndim != 1 or times.size < 1 or np.any(np.diff(times) <= 0):
+        raise ValueError("tlist must be a 1-d array of increasing times")
+    cb = CoupledBasis(N_C / 2, N_B / 2)
+    state0 = BlockState.from_qobj(rho0, cb)
+    U = _padded_blocks(cb, state0.blocks.shape[-1])
+    coupled0 = np.einsum("bia,bij,bjc->bac", U, state0.blocks, U)
+
+    n_t = times.size
+    coupled = np.zeros((n_t,) + coupled0.shape)
+    dcoupled = np.zeros_like(coupled)
+    steps = np.diff(times)
+    step_keys = np.round(steps / steps.max(), 12) if steps.size else steps
+    for J in np.unique(np.concatenate([cb.J_values(M) for M in cb.M_values])):
+        Jps = cb.J_values(-J)[cb.J_values(-J) >= J]  # J' >= J
+        M = J - np.arange(int(round(2 * J)) + 1)
+        b = np.array([cb.block_of(m) for m in M])
+        lo = np.maximum(np.abs(M), cb.J_min)
+        row = np.rint(J - lo).astype(int)
+        col = np.rint(Jps[:, None] - lo[None, :]).astype(int)  # (n_J', L)
+        G = np.stack([_chain_generator(J, Jp, gamma, nbar) for Jp in Jps])
+        c = np.empty((n_t, len(Jps), len(M)))
+        c[0] = coupled0[b[None, :], row[None, :], col]
+        props = {}
+        for k, (dt, key) in enumerate(zip(steps, step_keys)):
+            if key not in props:
+                props[key] = expm(G * dt)
+            c[k + 1] = np.einsum("jab,jb->ja", props[key], c[k])
+        dc = np.einsum("jab,tjb->tja", G, c)
+        for arr, src in ((coupled, c), (dcoupled, dc)):
+            arr[:, b[None, :], row[None, :], col] = src
+            arr[:, b[None, :], col, row[None, :]] = src
+    Ut = np.swapaxes(U, -1, -2)
+    blocks = U @ coupled @ Ut
+    dblocks = U @ dcoupled @ Ut
+    return ChargingResult(times, BlockState(cb, blocks), dblocks, N_C, N_B)
+
+
+def _padded_blocks(cb, d):
+    U = np.zeros((len(cb.M_values), d, d))
+    for b, block in enumerate(cb.blocks):
+        U[b, : block.shape[0], : block.shape[1]] = block
+    return U
+
+
+def multiplet_weights(rho0):
+    r"""Weights :math:`p_J = \mathrm{Tr}(P_J \rho_0)` of the multiplets of :math:`\mathbf J_C + \mathbf J_B`.
+
+    :math:`\mathbf J^2` commutes with every term of Eq. (2), so these weights are
+    conserved by the dynamics.
+
+    Parameters
+    ----------
+    rho0 : qutip.Qobj
+        Two-spin state diagonal in total M.
+
+    Returns
+    -------
+    J : ndarray, shape (n_J,)
+        Multiplets, ascending.
+    p : ndarray, shape (n_J,)
+        Their weights (sum 1).
+    """
+    dC, dB = rho0.dims[0]
+    cb = CoupledBasis((dC - 1) / 2, (dB - 1) / 2)
+    state = BlockState.from_qobj(rho0, cb)
+    J_all = cb.J_min + np.arange(int(round(cb.J_max - cb.J_min)) + 1)
+    p = np.zeros(J_all.size)
+    for b, M in enumerate(cb.M_values):
+        d = len(cb.m_B_values(M))
+        if not state.blocks[b].any():
+            continue
+        V = _unphased_block(cb, M)
+        diag = np.einsum("ia,ij,ja->a", V, state.blocks[b, :d, :d], V)
+        p[np.rint(cb.J_values(M) - cb.J_min).astype(int)] += diag
+    return J_all, p
+
+
+def _unphased_block(cb, M):
+    """Multiplet vectors of block M up to sign (enough wherever only projectors enter)."""
+    diag, off = cb._J2_block(M)
+    if len(diag) == 1:
+        return np.ones((1, 1))
+    return eigh_tridiagonal(diag, off)[1]
+
+
+def steady_state(rho0, nbar=0.0):
+    r"""Exact long-time state of Eq. (2) by multiplet decomposition (no time evolution).
+
+    The weight :math:`p_J` of each multiplet is conserved; within a multiplet the
+    reservoir drives the populations to the Gibbs ladder
+    :math:`w_J(M) \propto (\bar n/(\bar n+1))^{M+J}` (at :math:`\bar n = 0` the
+    lowest state :math:`|J,-J\rangle`, which is dark: :math:`J^-|J,-J\rangle = 0`);
+    coherences between different multiplets decay because the two multiplets have
+    different decay constants. Hence
+
+    .. math:: \rho^\text{ss} = \sum_J p_J \sum_M w_J(M)\, |J, M\rangle\langle J, M|,
+
+    which generalizes Eqs. (4) and (32) of Quach & Munro (2020) to any :math:`N_B, N_C`.
+
+    Parameters
+    ----------
+    rho0 : qutip.Qobj
+        Initial two-spin state, diagonal in total M.
+    nbar : float
+        Thermal occupation (>= 0).
+
+    Returns
+    -------
+    BlockState
+        Unbatched blocks, shape (n_M, d, d); ``.to_qobj()`` gives the Qobj.
+
+    Raises
+    ------
+    ValueError
+        If ``nbar`` is negative or ``rho0`` is not diagonal in total M.
+    """
+    _check_rates(1.0, nbar)
+    J_all, p = multiplet_weights(rho0)
+    dC, dB = rho0.dims[0]
+    cb = CoupledBasis((dC - 1) / 2, (dB - 1) / 2)
+    w = {}
+    for J, pJ in zip(J_all, p):
+        M = J - np.arange(int(round(2 * J)) + 1)
+        w[round(2 * J)] = dict(zip(np.rint(2 * M).astype(int), pJ * gibbs_populations(M, nbar)))
+    d = max(len(cb.m_B_values(M)) for M in cb.M_values)
+    blocks = np.zeros((len(cb.M_values), d, d))
+    for b, M in enumerate(cb.M_values):
+        Js = cb.J_values(M)
+        weights = np.array([w[round(2 * J)][round(2 * M)] for J in Js])
+        if not weights.any():
+            continue
+        V = _unphased_block(cb, M)
+        blocks[b, : len(Js), : len(Js)] = (V * weights) @ V.T
+    return BlockState(cb, blocks)
+
+
+def individual_spin_model(N_C, N_B, gamma=1.0, nbar=0.0, omega=1.0, battery="ground"):
+    r"""Eq. (2) on the full :math:`2^{N_C+N_B}`-dimensional space of individual spins.
+
+    An independent reference that does not assume the symmetric subspace: every
+    spin is its own qubit and :math:`J^- = \sum_i \sigma_i^-`. Meant for small sizes
+    (dimension :math:`4^{N_C+N_B}` Liouvillian).
+
+    Parameters
+    ----------
+    N_C, N_B : int
+        Ensemble sizes; ``N_C + N_B <= 10``.
+    gamma, nbar, omega : float
+        As in Eq. (2).
+    battery : {"ground", "thermal"}
+        Initial battery state; ``"thermal"`` gives every battery spin its own thermal
+        state (the true thermal state of independent spins).
+
+    Returns
+    -------
+    dict
+        ``"H"``, ``"c_ops"``, ``"rho0"``, ``"Jz_C"``, ``"Jz_B"`` (Qobj on qubits ordered
+        charger first) and ``"mask_B"`` (the partial-transpose mask of the battery).
+
+    Raises
+    ------
+    ValueError
+        If ``N_C + N_B > 10`` or an argument is invalid.
+    """
+    N_C, N_B = check_sizes(N_C, N_B)
+    gamma, nbar = _check_rates(gamma, nbar)
+    if battery not in BATTERY_READINGS:
+        raise ValueError(f"battery must be one of {BATTERY_READINGS}, got {battery!r}")
+    N = N_C + N_B
+    if N > 10:
+        raise ValueError(f"N_C + N_B must be <= 10 for the individual-spin model, got {N}")
+
+    def site(op, i):
+        return qutip.tensor([op if k == i else qutip.qeye(2) for k in range(N)])
+
+    sz, sm = qutip.jmat(0.5, "z"), qutip.jmat(0.5, "-")
+    Jz_C = sum(site(sz, i) for i in range(N_C))
+    Jz_B = sum(site(sz, i) for i in range(N_C, N))
+    Jm = sum(site(sm, i) for i in range(N))
+    c_ops = [np.sqrt(2 * gamma * (nbar + 1)) * Jm]
+    if nbar > 0:
+        c_ops.append(np.sqrt(2 * gamma * nbar) * Jm.dag())
+    p_up = nbar / (2 * nbar + 1) if battery == "thermal" else 0.0
+    spin_B = qutip.Qobj(np.diag([p_up, 1 - p_up]))
+    rho0 = qutip.tensor([qutip.fock_dm(2, 0)] * N_C + [spin_B] * N_B)
+    return {
+        "H": omega * (Jz_C + Jz_B),
+        "c_ops": c_ops,
+        "rho0": rho0,
+        "Jz_C": Jz_C,
+        "Jz_B": Jz_B,
+        "mask_B": [0] * N_C + [1] * N_B,
+    }
