@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import qutip
 
-__all__ = ["passive_energy", "ergotropy", "ergotropy_from_populations"]
+__all__ = ["passive_energy", "ergotropy", "passive_energy_from_spectrum", "ergotropy_from_populations"]
 
 
 def _hermitian_array(x, name):
@@ -81,22 +81,49 @@ def ergotropy(rho, H):
     return energy - passive_energy(r, h)
 
 
-def ergotropy_from_populations(populations, energies, multiplicities=None):
-    r"""Ergotropy of states diagonal in the energy basis, vectorized over leading axes.
+def passive_energy_from_spectrum(eigenvalues, energies):
+    r"""Passive energy :math:`\sum_k r_k^\downarrow \epsilon_k^\uparrow`, vectorized over leading axes.
 
-    For :math:`\rho = \sum_k p_k |k\rangle\langle k|` and :math:`H|k\rangle = E_k|k\rangle`
-    the passive state reassigns the sorted populations to the sorted energies
-    (Quach & Munro (2020), Eq. (10)).
+    Quach & Munro (2020), Eq. (10). When ``energies`` has more entries than the state
+    has eigenvalues (a state supported on a subspace), the missing eigenvalues are 0.
+
+    Parameters
+    ----------
+    eigenvalues : array_like, shape (..., n)
+        Eigenvalues of the density matrix (any order).
+    energies : array_like, shape (d,), d >= n
+        The full spectrum of the Hamiltonian, degenerate levels repeated.
+
+    Returns
+    -------
+    ndarray, shape (...)
+
+    Raises
+    ------
+    ValueError
+        If there are more eigenvalues than energies.
+    """
+    r = np.asarray(eigenvalues, dtype=float)
+    E = np.sort(np.asarray(energies, dtype=float))
+    if r.shape[-1] > E.size:
+        raise ValueError(f"{r.shape[-1]} eigenvalues but only {E.size} energies")
+    r_desc = np.sort(r, axis=-1)[..., ::-1]
+    return r_desc @ E[: r.shape[-1]]
+
+
+def ergotropy_from_populations(populations, energies):
+    r"""Ergotropy of states diagonal in a non-degenerate energy basis, vectorized.
+
+    For :math:`\rho = \sum_k p_k |k\rangle\langle k|`, :math:`H|k\rangle = E_k|k\rangle`:
+    :math:`\mathcal W = \sum_k p_k E_k - \sum_k p_k^\downarrow E_k^\uparrow`
+    (Quach & Munro (2020), Eqs. (9)-(10)).
 
     Parameters
     ----------
     populations : array_like, shape (..., d)
-        Populations :math:`p_k` of the levels (each level's total when it is degenerate).
+        Populations :math:`p_k`.
     energies : array_like, shape (d,)
-        Level energies :math:`E_k`.
-    multiplicities : array_like of int, shape (d,), optional
-        Degeneracy of each level; the population of a level is spread evenly over
-        its states (default: all 1).
+        Level energies :math:`E_k`, in the order of the populations.
 
     Returns
     -------
@@ -111,14 +138,5 @@ def ergotropy_from_populations(populations, energies, multiplicities=None):
     p = np.asarray(populations, dtype=float)
     E = np.asarray(energies, dtype=float)
     if p.shape[-1] != E.shape[0]:
-        raise ValueError(
-            f"populations has {p.shape[-1]} levels but energies has {E.shape[0]}"
-        )
-    g = np.ones(E.shape, dtype=int) if multiplicities is None else np.asarray(multiplicities)
-    if g.shape != E.shape or np.any(g < 1):
-        raise ValueError("multiplicities must be positive integers, one per level")
-    energy = p @ E
-    eig = np.repeat(p / g, g, axis=-1)  # eigenvalues of rho, state by state
-    levels = np.sort(np.repeat(E, g))
-    passive = np.sort(eig, axis=-1)[..., ::-1] @ levels
-    return energy - passive
+        raise ValueError(f"populations has {p.shape[-1]} levels but energies has {E.shape[0]}")
+    return p @ E - passive_energy_from_spectrum(p, E)

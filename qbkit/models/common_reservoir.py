@@ -31,6 +31,7 @@ import qutip
 from scipy.linalg import eigh_tridiagonal, expm
 
 from ..spins import CoupledBasis, ladder_down, ladder_up, two_spin_operators
+from ..ergotropy import ergotropy_from_populations
 from ..thermo import gibbs_populations
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "BlockState",
     "ChargingResult",
     "evolve",
+    "charging_run",
     "steady_state",
     "individual_spin_model",
 ]
@@ -239,6 +241,19 @@ class BlockState:
         diag = np.diagonal(self.blocks, axis1=-2, axis2=-1)
         return np.einsum("...bk,bkm->...m", diag, self._layout[1])
 
+    def battery_ergotropy(self):
+        r"""Ergotropy of :math:`\rho_B` for :math:`H_B = J_B^z` (units of hbar*omega), Eqs. (9)-(10).
+
+        Unitaries act on the battery's collective spin (its :math:`N_B + 1` levels), the
+        reading of Eq. (10) with strictly ordered eigenvalues of :math:`J_B^z/N_B`.
+
+        Returns
+        -------
+        ndarray, shape (...)
+        """
+        m_B = self.basis.j_B - np.arange(int(round(2 * self.basis.j_B + 1)))
+        return ergotropy_from_populations(self.battery_populations(), m_B)
+
     def block_traces(self):
         """Weight of each block ``M``, shape (..., n_M)."""
         return np.trace(self.blocks, axis1=-2, axis2=-1)
@@ -388,6 +403,26 @@ class ChargingResult:
         r"""Exact :math:`d\langle J_B^z\rangle/dt`, shape (n_t,)."""
         return BlockState(self.states.basis, self.derivative).Jz_B()
 
+    @property
+    def energy_density_B(self):
+        """Battery energy density, Eq. (6), units of hbar*omega, shape (n_t,)."""
+        return energy_density(self.Jz_B, self.N_B)
+
+    @property
+    def energy_density_C(self):
+        """Charger energy density, Eq. (6), units of hbar*omega, shape (n_t,)."""
+        return energy_density(self.Jz_C, self.N_C)
+
+    @property
+    def power_density_B(self):
+        """Battery power density, Eq. (11): exact :math:`d\\mathcal E_B/dt`, shape (n_t,)."""
+        return self.dJz_B / self.N_B
+
+    @cached_property
+    def ergotropy_density_B(self):
+        """Battery ergotropy density :math:`\\mathcal W/N_B`, Eq. (9), shape (n_t,)."""
+        return self.states.battery_ergotropy() / self.N_B
+
     @cached_property
     def battery_populations(self):
         """Populations of the battery, shape (n_t, N_B + 1), ``m_B`` descending."""
@@ -410,6 +445,22 @@ class ChargingResult:
     def state(self, k):
         """The density matrix at ``times[k]`` as a :class:`qutip.Qobj`."""
         return self.states.to_qobj((k,))
+
+
+def charging_run(N_B, R, tlist, gamma=1.0, nbar=0.0, battery="ground"):
+    """Charge a battery of ``N_B`` spins from a fully excited charger of ``R * N_B`` spins.
+
+    Shorthand for ``evolve(initial_state(R * N_B, N_B, nbar, battery), tlist, gamma, nbar)``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`initial_state` and :func:`evolve`; ``R`` must be an integer >= 1.
+    """
+    if isinstance(R, bool) or not isinstance(R, (int, np.integer)) or R < 1:
+        raise ValueError(f"R must be an integer >= 1, got {R!r}")
+    N_C, N_B = check_sizes(int(R) * N_B, N_B)
+    return evolve(initial_state(N_C, N_B, nbar, battery), tlist, gamma, nbar)
 
 
 def _chain_generator(J, Jp, gamma, nbar):

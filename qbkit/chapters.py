@@ -1,0 +1,123 @@
+"""The book's chapters: where each notebook lives and the rules its parameters obey.
+
+Names, types, defaults and help texts come from each notebook's ``parameters``
+cell (:func:`qbkit.params.read_parameters`); this registry adds only the rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from . import params as P
+
+__all__ = ["Chapter", "CHAPTERS", "repo_root", "get_chapter", "validate_parameters"]
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A book chapter: its notebook, title and parameter rules."""
+
+    name: str
+    title: str
+    rules: dict
+
+    @property
+    def notebook(self):
+        return repo_root() / "notebooks" / f"{self.name}.ipynb"
+
+    def parameters(self):
+        """The notebook's parameters with this chapter's rules attached (dict of Param)."""
+        return _parameters(self.name)
+
+
+CHAPTERS = {
+    c.name: c
+    for c in [
+        Chapter(
+            "quach2020_dark_states",
+            "Dark-state charging of open quantum batteries (Quach & Munro 2020)",
+            {
+                "gamma": P.positive,
+                "T": P.number_range(0.0, 1e3),
+                "battery_initial": P.one_of("ground", "thermal"),
+                "R": P.int_range(1, 100),
+                "N_B": P.int_range(1, 12),
+                "N_B_max": P.int_range(2, 30),
+                "R_max": P.int_range(2, 50),
+                "T_max": P.number_range(0.1, 1e3),
+            },
+        ),
+    ]
+}
+
+
+def repo_root():
+    """The repository root (the folder holding ``notebooks/``).
+
+    Raises
+    ------
+    FileNotFoundError
+        If qbkit is not installed from a checkout of the repository.
+    """
+    root = Path(__file__).resolve().parent.parent
+    if not (root / "notebooks").is_dir():
+        raise FileNotFoundError(
+            f"no notebooks/ next to the qbkit package ({root}); install qbkit with "
+            "'pip install -e .' from a clone of the repository"
+        )
+    return root
+
+
+def get_chapter(name):
+    """Look up a chapter by name; raise ParameterError naming it if unknown."""
+    if name not in CHAPTERS:
+        raise P.ParameterError(
+            "CHAPTER", f"unknown chapter {name!r} (known: {', '.join(CHAPTERS)})"
+        )
+    return CHAPTERS[name]
+
+
+@lru_cache(maxsize=None)
+def _parameters(name):
+    chapter = CHAPTERS[name]
+    found = P.read_parameters(chapter.notebook)
+    missing = set(found) ^ set(chapter.rules)
+    if missing:
+        raise ValueError(
+            f"chapter {name}: parameters and rules disagree on {sorted(missing)}"
+        )
+    return {k: P.Param(p.name, p.type, p.default, p.help, chapter.rules[k]) for k, p in found.items()}
+
+
+def validate_parameters(chapter, **values):
+    """Validate a chapter's parameters as the notebook's validation cell does.
+
+    Parameters
+    ----------
+    chapter : str
+        Chapter name, e.g. ``"quach2020_dark_states"``.
+    **values
+        Every parameter of the chapter by name.
+
+    Returns
+    -------
+    types.MappingProxyType
+        The validated values (read-only; lists become tuples).
+
+    Raises
+    ------
+    TypeError
+        A value has the wrong type (the message names the parameter).
+    ValueError
+        A value is out of range, or a name is unknown or missing.
+    """
+    params = get_chapter(chapter).parameters()
+    missing = set(params) - set(values)
+    if missing:
+        raise ValueError(f"parameter '{sorted(missing)[0]}': missing")
+    try:
+        return P.frozen(P.validate(params, values))
+    except P.ParameterError as err:
+        raise err.kind(str(err)) from None

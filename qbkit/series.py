@@ -1,0 +1,67 @@
+"""Time-series utilities: peaks refined between grid points, interior local maxima, monotonicity."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["refine_peak", "interior_maxima", "is_monotonic"]
+
+
+def _parabola(t, y, k):
+    """Vertex of the parabola through points k-1, k, k+1 (uniform or not)."""
+    t0, t1, t2 = t[k - 1 : k + 2]
+    y0, y1, y2 = y[k - 1 : k + 2]
+    denom = (t0 - t1) * (t0 - t2) * (t1 - t2)
+    a = (t2 * (y1 - y0) + t1 * (y0 - y2) + t0 * (y2 - y1)) / denom
+    b = (t2**2 * (y0 - y1) + t1**2 * (y2 - y0) + t0**2 * (y1 - y2)) / denom
+    if a >= 0:
+        return t1, y1
+    tv = -b / (2 * a)
+    return tv, y1 + a * (tv - t1) ** 2 + (b + 2 * a * t1) * (tv - t1)
+
+
+def refine_peak(t, y):
+    """Global maximum of sampled ``y(t)``, refined by a parabola through its neighbours.
+
+    Parameters
+    ----------
+    t, y : array_like, shape (n,)
+        Increasing sample times and values.
+
+    Returns
+    -------
+    (float, float)
+        ``(t_peak, y_peak)``; at an end point of the grid, the sample itself.
+
+    Raises
+    ------
+    ValueError
+        If the arrays differ in shape or have fewer than 3 points.
+    """
+    t, y = np.asarray(t, float), np.asarray(y, float)
+    if t.shape != y.shape or t.size < 3:
+        raise ValueError("t and y must have the same shape with at least 3 points")
+    k = int(np.argmax(y))
+    if k in (0, t.size - 1):
+        return float(t[k]), float(y[k])
+    tv, yv = _parabola(t, y, k)
+    return float(tv), float(yv)
+
+
+def interior_maxima(t, y):
+    """All strict local maxima of ``y(t)`` away from the grid's end points, refined.
+
+    Returns
+    -------
+    list of (float, float)
+        ``(t_k, y_k)`` in time order (empty when ``y`` is monotonic).
+    """
+    t, y = np.asarray(t, float), np.asarray(y, float)
+    ks = np.nonzero((y[1:-1] > y[:-2]) & (y[1:-1] >= y[2:]))[0] + 1
+    return [tuple(map(float, _parabola(t, y, k))) for k in ks]
+
+
+def is_monotonic(y, increasing=True, tol=0.0):
+    """Whether ``y`` never decreases (or never increases) by more than ``tol`` between samples."""
+    d = np.diff(np.asarray(y, float))
+    return bool(np.all(d >= -tol) if increasing else np.all(d <= tol))
