@@ -89,9 +89,9 @@ def build(jobs=2):
     jb_out = build_dir / "jb"
     if jb_out.exists():
         shutil.rmtree(jb_out)
-    cmd = [sys.executable, "-m", "jupyter_book", "build", str(stage), "--path-output", str(jb_out),
-           "-W", "-n", "--keep-going"]
-    print("[book] " + " ".join(cmd[2:]), flush=True)
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb), "build", str(stage), "--path-output", str(jb_out), "-W", "-n", "--keep-going"]
+    print(f"[book] jupyter-book build {stage.relative_to(root)} -W -n --keep-going", flush=True)
     result = subprocess.run(cmd)
     html = jb_out / "_build" / "html"
     if result.returncode != 0 or not (html / "index.html").is_file():
