@@ -9,6 +9,7 @@ figures are shown inline and nothing is written.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import os
@@ -75,21 +76,26 @@ def publish_figure(fig, name, data, caption=""):
         Written as the CSV title line.
     """
     import matplotlib.pyplot as plt
+    from IPython.display import Image, display
 
+    # Render the PNG here rather than rely on the kernel's matplotlib backend (with
+    # MPLBACKEND=Agg an inline figure would be displayed as text only).
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=150, bbox_inches="tight")
+    png = buffer.getvalue()
     out = output_dir()
     if out is not None:
-        fig.savefig(out / f"{name}.png", dpi=150, bbox_inches="tight")
-        fig.savefig(out / f"{name}.pdf", bbox_inches="tight")
+        (out / f"{name}.png").write_bytes(png)
+        fig.savefig(out / f"{name}.pdf", bbox_inches="tight", metadata={"CreationDate": None})
         write_csv(out / f"{name}.csv", data, title=caption or name)
+    plt.close(fig)
+    image = Image(data=png, format="png")
     if os.environ.get("QBKIT_BOOK") == "1":
         from myst_nb import glue
 
-        glue(name, fig, display=False)
+        glue(name, image, display=False)
     else:
-        from IPython.display import display
-
-        display(fig)
-    plt.close(fig)
+        display(image)
 
 
 def round_sig(x, digits=6):

@@ -31,7 +31,6 @@ def panels(rows, cols, width=3.1, height=2.4):
 
 
 def label_panels(axes, start="a"):
-    """Write (a), (b), ... in the upper-left corner of each panel."""
+    """Write (a), (b), ... above the upper-left corner of each panel."""
     for k, ax in enumerate(axes):
-        ax.text(0.02, 0.97, f"({chr(ord(start) + k)})", transform=ax.transAxes, va="top", ha="left",
-                fontweight="bold")
+        ax.set_title(f"({chr(ord(start) + k)})", loc="left", fontweight="bold")
