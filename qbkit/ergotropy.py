@@ -77,8 +77,8 @@ def ergotropy(rho, H):
     """
     r = _hermitian_array(rho, "rho")
     h = _hermitian_array(H, "H")
-    energy = float(np.real(np.trace(h @ r)))
-    return energy - passive_energy(r, h)
+    passive = passive_energy(r, h)  # also checks the shapes
+    return float(np.real(np.trace(h @ r))) - passive
 
 
 def passive_energy_from_spectrum(eigenvalues, energies):

@@ -1,0 +1,116 @@
+"""qbkit list / qbkit run: validation before anything runs, safe output folders, a real run."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from qbkit import runner
+from qbkit.chapters import get_chapter, validate_parameters
+from qbkit.cli import main
+from qbkit.models import common_reservoir as cr
+from qbkit.params import ParameterError
+from qbkit.thermo import bose_occupation
+
+CHAPTER = "quach2020_dark_states"
+
+
+@pytest.mark.parametrize(
+    "argv, names",
+    [
+        (["run", "no_such_chapter"], "CHAPTER"),
+        (["run", CHAPTER, "-p", "N_C", "3"], "N_C"),          # unknown parameter
+        (["run", CHAPTER, "-p", "N_B", "0"], "N_B"),          # out of range
+        (["run", CHAPTER, "-p", "gamma", "-1"], "gamma"),     # out of range
+        (["run", CHAPTER, "-p", "N_B", "2.5"], "N_B"),        # wrong type
+        (["run", CHAPTER, "-p", "gamma", "fast"], "gamma"),   # wrong type
+        (["run", CHAPTER, "-p", "T", "nan"], "T"),            # not finite
+        (["run", CHAPTER, "-p", "battery_initial", "hot"], "battery_initial"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, argv, names):
+    out = tmp_path / "run"
+    assert main(argv + ["--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"'{names}'" in err[0], err
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_input_leaves_an_existing_result_untouched(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "summary.json").write_text("{}")
+    assert main(["run", CHAPTER, "-p", "gamma", "0", "--out", str(out)]) == 2
+    assert [p.name for p in out.iterdir()] == ["summary.json"]
+
+
+def test_failed_run_leaves_an_existing_result_untouched(tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "summary.json").write_text('{"good": 1}')
+
+    def fail(source, target, parameters=None, env=None, progress=False, timeout=0):
+        (tmp_path / "partial").mkdir()  # noqa: the run writes into its own staging folder
+        raise runner.ChapterFailed("quach2020_dark_states: cell 3 raised ValueError: boom")
+
+    monkeypatch.setattr(runner, "execute_notebook", fail)
+    assert main(["run", CHAPTER, "-p", "T", "0.5", "--out", str(out)]) == 1
+    assert json.loads((out / "summary.json").read_text()) == {"good": 1}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["partial", "run"]  # no staging left
+
+
+def test_list_shows_every_parameter_with_type_default_and_help(capsys):
+    assert main(["list", CHAPTER]) == 0
+    text = capsys.readouterr().out
+    for p in get_chapter(CHAPTER).parameters().values():
+        assert p.name in text and p.help in text and p.help
+
+
+def test_module_entry_point():
+    done = subprocess.run([sys.executable, "-m", "qbkit", "run", CHAPTER, "-p", "R", "0"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "'R'" in done.stderr
+
+
+def test_validate_parameters_as_in_the_notebook():
+    params = get_chapter(CHAPTER).parameters()
+    values = {k: p.default for k, p in params.items()}
+    assert dict(validate_parameters(CHAPTER, **values)) == values
+    with pytest.raises(TypeError, match="'N_B'"):
+        validate_parameters(CHAPTER, **{**values, "N_B": 2.0})
+    with pytest.raises(ValueError, match="'T'"):
+        validate_parameters(CHAPTER, **{**values, "T": -1.0})
+    with pytest.raises(ValueError, match="'R_max'"):
+        validate_parameters(CHAPTER, **{k: v for k, v in values.items() if k != "R_max"})
+    with pytest.raises(ParameterError, match="'CHAPTER'"):
+        get_chapter("nope")
+
+
+def test_run_with_changed_parameters_writes_everything(tmp_path):
+    """A real run (about a minute): figures, data, summary reflecting the change."""
+    out = tmp_path / "warm"
+    code = main(["run", CHAPTER, "-p", "T", "0.5", "-p", "N_B_max", "4", "-p", "R_max", "4",
+                 "-p", "gamma", "2", "--out", str(out)])
+    assert code == 0
+    names = {p.name for p in out.iterdir()}
+    assert {f"{CHAPTER}.ipynb", "summary.json", "parameters.json", "run.log"} <= names
+    figures = sorted(n[:-4] for n in names if n.endswith(".png"))
+    assert len(figures) == 6
+    for stem in figures:
+        assert (out / f"{stem}.pdf").stat().st_size > 1000
+        header = (out / f"{stem}.csv").read_text().splitlines()[:3]
+        assert header[0].startswith("# ") and "hbar*omega" in (out / f"{stem}.csv").read_text()
+    summary = json.loads((out / "summary.json").read_text())
+    assert json.loads((out / "parameters.json").read_text())["T"] == 0.5
+    # the summary follows the changed temperature ...
+    nbar = bose_occupation(0.5)
+    expected = cr.steady_state(cr.initial_state(1, 1), nbar).Jz_B() + 0.5
+    assert summary["E_B_ss(R=1,N_B=1)"] == pytest.approx(expected, rel=1e-5)
+    assert summary["E_B_ss(R=1,N_B=1)"] != pytest.approx(0.25, rel=1e-3)
+    # ... and the rate: power per unit time doubles with gamma (compare the T = 0.5 dynamics at gamma = 1)
+    import numpy as np
+    from qbkit.series import refine_peak
+    ref = cr.charging_run(1, 5, np.linspace(0, 2 * (1 + np.log(6)) / 6, 401), 1.0, nbar)
+    assert summary["P_B_max(R=5,N_B=1)"] == pytest.approx(2 * refine_peak(ref.times, ref.power_density_B)[1], rel=1e-3)

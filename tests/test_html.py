@@ -1,0 +1,123 @@
+"""Smoke test of the built book (make book) in headless Chromium, offline.
+
+The pages load MathJax from a CDN; here every page is served from a local copy of the
+site whose MathJax URL points at the npm package installed by `make mathjax`.
+"""
+
+import functools
+import http.server
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HTML = ROOT / "_build" / "html"
+MATHJAX = ROOT / "_build" / "npm" / "node_modules" / "mathjax" / "es5"
+CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"
+CHAPTER = "quach2020_dark_states"
+PAGES = ["book/intro.html", f"notebooks/{CHAPTER}.html", "book/errata.html", "book/references.html"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    if not (HTML / "index.html").is_file():
+        pytest.fail("no built book at _build/html: run `make book` first (make test does)")
+    if not (MATHJAX / "tex-mml-chtml.js").is_file():
+        pytest.fail("no local MathJax: run `make mathjax` (make test does)")
+    root = tmp_path_factory.mktemp("site")
+    shutil.copytree(HTML, root / "html")
+    shutil.copytree(MATHJAX, root / "html" / "_mathjax")
+    for page in (root / "html").rglob("*.html"):
+        text = page.read_text()
+        depth = len(page.relative_to(root / "html").parts) - 1
+        page.write_text(text.replace(CDN, "../" * depth + "_mathjax/tex-mml-chtml.js"))
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(root / "html"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    chromium = shutil.which("chromium")
+    driver_path = shutil.which("chromedriver")
+    if not (chromium and driver_path):
+        pytest.fail("headless Chromium missing: run `make browser` (make test does)")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1300,1000"):
+        opts.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(driver_path), options=opts)
+    driver.set_page_load_timeout(60)
+    driver.set_script_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def load(browser, url):
+    browser.get(url)
+    # wait for MathJax to finish typesetting (startup.promise resolves after the first pass)
+    return browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "if (!document.querySelector('script[src*=\"mathjax\"]')) { done(true); return; }"
+        "const wait = () => (window.MathJax && MathJax.startup && MathJax.startup.promise)"
+        "  ? MathJax.startup.promise.then(() => done(true), () => done(false)) : setTimeout(wait, 100);"
+        "wait();"
+    )
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_without_errors(site, browser, page):
+    assert load(browser, f"{site}/{page}")
+    text = browser.find_element("tag name", "body").text
+    assert "Traceback" not in text
+    for selector in (".output.error", ".output.traceback", ".output.stderr", "mjx-merror", ".system-message"):
+        assert not browser.find_elements("css selector", selector), f"{page}: {selector}"
+
+
+def test_chapter_figures_and_math(site, browser):
+    load(browser, f"{site}/notebooks/{CHAPTER}.html")
+    nb = nbformat.read(ROOT / "notebooks" / f"{CHAPTER}.ipynb", 4)
+    n_glued = sum(len(re.findall(r"\{glue:figure\}", c.source)) for c in nb.cells if c.cell_type == "markdown")
+    figures = browser.find_elements("css selector", "figure")
+    assert len(figures) == n_glued >= 6
+    for fig in figures:
+        img = fig.find_element("tag name", "img")
+        width = browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth;", img)
+        assert width and width > 300, img.get_attribute("src")
+        caption = fig.find_element("tag name", "figcaption").text
+        assert caption.startswith("Fig"), caption  # numbered: "Fig. 1 ..."
+    assert len(browser.find_elements("css selector", "mjx-container")) > 50
+    scorecard = [t for t in browser.find_elements("tag name", "table") if "verdict" in t.text]
+    assert scorecard and "DISAGREES" not in scorecard[0].text
+
+
+def test_launch_and_download_buttons(site, browser):
+    load(browser, f"{site}/notebooks/{CHAPTER}.html")
+    hrefs = [a.get_attribute("href") or "" for a in browser.find_elements("tag name", "a")]
+    binder = [h for h in hrefs if "mybinder.org" in h]
+    assert binder and all(
+        h.endswith(f"/main?urlpath=lab/tree/notebooks/{CHAPTER}.ipynb") for h in binder
+    ), binder
+    assert any(h.endswith(f"_sources/notebooks/{CHAPTER}.ipynb") for h in hrefs)
+
+
+def test_references_page_lists_every_paper(site, browser):
+    load(browser, f"{site}/book/references.html")
+    text = browser.find_element("tag name", "body").text
+    for author in ("Quach", "Pirmoradian", "Salvia", "Leitch", "Martins"):
+        assert author in text
