@@ -1,0 +1,77 @@
+"""Benchmarks: each chapter end to end, and its heaviest computations.
+
+Run with ``make benchmark`` (one BLAS thread, as the book build uses). Prints one
+line per measurement: the best of ``--repeat`` wall-clock times. Figures are
+machine-dependent; compare ratios, and run on an otherwise idle machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+
+def best_of(fn, repeat):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def quach2020_cases():
+    from qbkit.models import common_reservoir as cr
+
+    def charging(N_B, R, t_end, points):
+        def run():
+            r = cr.charging_run(N_B, R, np.linspace(0, t_end, points))
+            r.log_negativity, r.ergotropy_density_B, r.dJz_B  # noqa: B018 - force every observable
+        return run
+
+    return {
+        "quach2020: R=50, N_B=3 charging, 801 times, all observables": charging(3, 50, 0.2, 801),
+        "quach2020: R=5, N_B=10 charging, 601 times, all observables": charging(10, 5, 1.5, 601),
+        "quach2020: R=10, N_B=10 (dim 1111), 401 times, all observables": charging(10, 10, 0.1, 401),
+        "quach2020: steady state, R=10, N_B=200 (multiplet decomposition)":
+            lambda: cr.steady_state(cr.initial_state(2000, 200)).Jz_B(),
+    }
+
+
+def chapter(name):
+    def run():
+        from qbkit.runner import run_chapter
+
+        with tempfile.TemporaryDirectory() as tmp:
+            run_chapter(name, [], Path(tmp) / "out", progress=False)
+    return run
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions of each kernel (default 3)")
+    parser.add_argument("--no-chapters", action="store_true", help="skip the end-to-end chapter runs")
+    args = parser.parse_args(argv)
+    cases = dict(quach2020_cases())
+    for name, fn in cases.items():
+        print(f"{best_of(fn, args.repeat):8.2f} s  {name}", flush=True)
+    if not args.no_chapters:
+        from qbkit.chapters import CHAPTERS
+
+        for name in CHAPTERS:
+            print(f"{best_of(chapter(name), 1):8.2f} s  chapter {name} end to end (qbkit run, incl. kernel start)",
+                  flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
