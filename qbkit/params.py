@@ -14,7 +14,6 @@ import json
 import math
 import tokenize
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable
 
@@ -30,8 +29,8 @@ __all__ = [
     "positive",
     "nonnegative",
     "int_range",
+    "number_range",
     "one_of",
-    "each",
 ]
 
 TYPES = {"int": int, "float": float, "str": str, "bool": bool, "list": list}
@@ -208,23 +207,6 @@ def one_of(*choices):
     return rule
 
 
-def each(rule, min_len=1, max_len=12, integer=False):
-    """Apply ``rule`` to every element of a list parameter."""
-
-    def check(values):
-        if not min_len <= len(values) <= max_len:
-            return f"must have between {min_len} and {max_len} entries"
-        for v in values:
-            if not _is_number(v) or (integer and not isinstance(v, int)):
-                return f"entries must be {'integers' if integer else 'numbers'}"
-            problem = rule(v)
-            if problem:
-                return f"every entry {problem}"
-        return None
-
-    return check
-
-
 def frozen(values):
     """A read-only mapping of validated values (lists become tuples)."""
     return MappingProxyType({k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
@@ -246,10 +228,3 @@ def validate(params, values):
     for name, p in params.items():
         out[name] = coerce(p, values[name] if name in values else p.default)
     return out
-
-
-def relative_to(path, root):
-    try:
-        return Path(path).resolve().relative_to(Path(root).resolve())
-    except ValueError:
-        return Path(path)

@@ -67,7 +67,10 @@ def test_multiplet_weights_are_conserved_and_steady_state_is_the_long_time_limit
     J0, p0 = cr.multiplet_weights(rho0)
     J1, p1 = cr.multiplet_weights(run.state(1))
     np.testing.assert_allclose(p0, p1, atol=1e-12)
-    assert np.abs(run.states.blocks[2] - cr.steady_state(rho0, 0.4).blocks).max() < 1e-12
+    assert np.abs(run.states.blocks[2] - cr.steady_state(rho0, 0.4).expanded().blocks).max() < 1e-12
+    zero_T = cr.steady_state(cr.initial_state(6, 3))  # only the dark blocks M = -J are stored
+    assert len(zero_T.block_index) == 4
+    assert (zero_T.to_qobj() - cr.evolve(cr.initial_state(6, 3), [0, 80]).state(1)).norm("tr") < 1e-10
 
 
 def test_exact_derivatives_match_finite_differences():

@@ -29,6 +29,7 @@ from functools import cached_property
 import numpy as np
 import qutip
 from scipy.linalg import eigh_tridiagonal, expm
+from scipy.sparse import coo_matrix
 
 from ..spins import CoupledBasis, ladder_down, ladder_up, two_spin_operators
 from ..ergotropy import ergotropy_from_populations
@@ -206,28 +207,45 @@ class BlockState:
     ----------
     basis : CoupledBasis
         The two spins and their blocks.
-    blocks : ndarray, shape (..., n_M, d, d)
+    blocks : ndarray, shape (..., n, d, d)
         Product-basis blocks :math:`\rho_M` (rows and columns ordered by
         ``basis.m_B_values(M)``), zero-padded to the largest block size ``d``;
         leading axes (e.g. time) are arbitrary.
+    block_index : ndarray of int, shape (n,), optional
+        Positions in ``basis.M_values`` of the stored blocks; the others are zero.
+        Default: all blocks, in order.
     """
 
     basis: CoupledBasis
     blocks: np.ndarray
+    block_index: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.block_index is None:
+            self.block_index = np.arange(len(self.basis.M_values))
+        self.block_index = np.asarray(self.block_index, dtype=int)
+
+    @property
+    def M_values(self):
+        """Total M of the stored blocks, shape (n,)."""
+        return self.basis.M_values[self.block_index]
+
+    def expanded(self):
+        """The same state with every block of the basis stored (zeros where unoccupied)."""
+        full = np.zeros(self.blocks.shape[:-3] + (len(self.basis.M_values),) + self.blocks.shape[-2:])
+        full[..., self.block_index, :, :] = self.blocks
+        return BlockState(self.basis, full)
 
     @cached_property
-    def _layout(self):
+    def _onehot(self):
+        """Map from (stored block, row) to the battery level m_B, shape (n, d, 2 j_B + 1)."""
         cb = self.basis
-        n_M, d = self.blocks.shape[-3:-1]
-        dB = int(round(2 * cb.j_B + 1))
-        mB_index = np.full((n_M, d), -1)
-        for b, M in enumerate(cb.M_values):
-            mB = cb.m_B_values(M)
-            mB_index[b, : len(mB)] = np.rint(cb.j_B - mB).astype(int)
-        onehot = np.zeros((n_M, d, dB))
-        valid = mB_index >= 0
-        onehot[valid, mB_index[valid]] = 1.0
-        return mB_index, onehot
+        d = self.blocks.shape[-1]
+        onehot = np.zeros((len(self.block_index), d, int(round(2 * cb.j_B + 1))))
+        for k, M in enumerate(self.M_values):
+            i_B = np.rint(cb.j_B - cb.m_B_values(M)).astype(int)
+            onehot[k, np.arange(len(i_B)), i_B] = 1.0
+        return onehot
 
     def battery_populations(self):
         r"""Populations of :math:`\rho_B` in the basis ``m_B = j_B, ..., -j_B``.
@@ -239,7 +257,7 @@ class BlockState:
         ndarray, shape (..., 2 j_B + 1)
         """
         diag = np.diagonal(self.blocks, axis1=-2, axis2=-1)
-        return np.einsum("...bk,bkm->...m", diag, self._layout[1])
+        return np.einsum("...bk,bkm->...m", diag, self._onehot)
 
     def battery_ergotropy(self):
         r"""Ergotropy of :math:`\rho_B` for :math:`H_B = J_B^z` (units of hbar*omega), Eqs. (9)-(10).
@@ -255,7 +273,7 @@ class BlockState:
         return ergotropy_from_populations(self.battery_populations(), m_B)
 
     def block_traces(self):
-        """Weight of each block ``M``, shape (..., n_M)."""
+        """Weight of each stored block, shape (..., n)."""
         return np.trace(self.blocks, axis1=-2, axis2=-1)
 
     def Jz_B(self):
@@ -265,36 +283,32 @@ class BlockState:
 
     def Jz_C(self):
         r""":math:`\langle J_C^z\rangle = \langle J^z\rangle - \langle J_B^z\rangle`, shape (...)."""
-        return self.block_traces() @ self.basis.M_values - self.Jz_B()
+        return self.block_traces() @ self.M_values - self.Jz_B()
 
     @cached_property
     def _pt_gather(self):
         """Index maps that assemble the partial transpose in blocks of K = m_C - m_B."""
         cb = self.basis
         jC, jB = cb.j_C, cb.j_B
+        stored = np.full(len(cb.M_values), -1)
+        stored[self.block_index] = np.arange(len(self.block_index))
         K_values = (jC + jB) - np.arange(int(round(2 * (jC + jB))) + 1)
-        rows = []
-        for K in K_values:
-            m_B = np.array([m for m in jB - np.arange(int(round(2 * jB)) + 1) if abs(K + m) <= jC + 1e-9])
-            rows.append(m_B)
+        all_m_B = jB - np.arange(int(round(2 * jB)) + 1)
+        rows = [all_m_B[np.abs(K + all_m_B) <= jC + 1e-9] for K in K_values]
         dK = max(len(r) for r in rows)
-        nK = len(K_values)
-        src_b = np.zeros((nK, dK, dK), dtype=int)
-        src_i = np.zeros((nK, dK, dK), dtype=int)
-        src_j = np.zeros((nK, dK, dK), dtype=int)
-        mask = np.zeros((nK, dK, dK))
+        shape = (len(K_values), dK, dK)
+        src_b, src_i, src_j = (np.zeros(shape, dtype=int) for _ in range(3))
+        mask = np.zeros(shape)
         for k, (K, m_B) in enumerate(zip(K_values, rows)):
-            m_C = K + m_B
-            for a in range(len(m_B)):
-                for c in range(len(m_B)):
-                    # rho^Gamma[(m_C^a, m_B^a), (m_C^c, m_B^c)] = rho[(m_C^a, m_B^c), (m_C^c, m_B^a)]
-                    M = m_C[a] + m_B[c]
-                    b = cb.block_of(M)
-                    top = min(jB, M + jC)
-                    src_b[k, a, c] = b
-                    src_i[k, a, c] = int(round(top - m_B[c]))
-                    src_j[k, a, c] = int(round(top - m_B[a]))
-                    mask[k, a, c] = 1.0
+            n = len(m_B)
+            # rho^Gamma[(m_C^a, m_B^a), (m_C^c, m_B^c)] = rho[(m_C^a, m_B^c), (m_C^c, m_B^a)]
+            M = (K + m_B)[:, None] + m_B[None, :]
+            top = np.minimum(jB, M + jC)
+            b = stored[np.rint(cb.J_max - M).astype(int)]
+            src_b[k, :n, :n] = np.maximum(b, 0)
+            src_i[k, :n, :n] = np.rint(top - m_B[None, :]).astype(int)
+            src_j[k, :n, :n] = np.rint(top - m_B[:, None]).astype(int)
+            mask[k, :n, :n] = b >= 0
         return src_b, src_i, src_j, mask
 
     def partial_transpose_blocks(self, blocks=None):
@@ -335,37 +349,64 @@ class BlockState:
         return logneg, dnorm / (norm * np.log(2))
 
     def to_qobj(self, index=()):
-        """The state at ``index`` of the leading axes as a dense :class:`qutip.Qobj`."""
+        """The state at ``index`` of the leading axes as a sparse :class:`qutip.Qobj`."""
         cb = self.basis
         dC, dB = int(round(2 * cb.j_C + 1)), int(round(2 * cb.j_B + 1))
-        rho = np.zeros((dC * dB, dC * dB))
         blocks = self.blocks[index]
-        for b, M in enumerate(cb.M_values):
+        rows, cols, vals = [], [], []
+        for k, M in enumerate(self.M_values):
             idx = cb.product_indices(M)
-            rho[np.ix_(idx, idx)] = blocks[b, : len(idx), : len(idx)]
+            n = len(idx)
+            rows.append(np.repeat(idx, n))
+            cols.append(np.tile(idx, n))
+            vals.append(blocks[k, :n, :n].ravel())
+        rho = coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                         shape=(dC * dB, dC * dB)).tocsr()
+        rho.eliminate_zeros()
         return qutip.Qobj(rho, dims=[[dC, dB], [dC, dB]])
 
     @classmethod
-    def from_qobj(cls, rho, basis, atol=1e-12):
-        """Split a Qobj into M blocks; raise ValueError if it has coherences between blocks."""
-        full = rho.to("csr").data_as("csr_matrix")
-        if full.nnz and np.abs(full.data.imag).max() > atol:
+    def from_qobj(cls, rho, basis, atol=1e-12, all_blocks=True):
+        """Split a Qobj into M blocks (only the occupied ones unless ``all_blocks``).
+
+        Raises
+        ------
+        ValueError
+            If ``rho`` is not real or has coherences between different total M.
+        """
+        coo = rho.to("csr").data_as("csr_matrix").tocoo()
+        if coo.nnz and np.abs(coo.data.imag).max() > atol:
             raise ValueError("rho0 must be real in the product basis")
-        full = full.real.tocsr()
-        d = max(len(basis.m_B_values(M)) for M in basis.M_values)
-        blocks = np.zeros((len(basis.M_values), d, d))
-        kept = 0.0
-        for b, M in enumerate(basis.M_values):
-            idx = basis.product_indices(M)
-            sub = full[idx][:, idx].toarray()
-            blocks[b, : len(idx), : len(idx)] = sub
-            kept += np.abs(sub).sum()
-        if abs(np.abs(full.data).sum() - kept) > atol * max(1.0, kept):
+        dB = int(round(2 * basis.j_B + 1))
+
+        def labels(index):
+            m_C = basis.j_C - index // dB
+            m_B = basis.j_B - index % dB
+            return m_C + m_B, m_B
+
+        M_row, mB_row = labels(coo.row)
+        M_col, mB_col = labels(coo.col)
+        values = coo.data.real
+        if np.any((np.abs(M_row - M_col) > 0.25) & (np.abs(values) > atol)):
             raise ValueError(
                 "rho0 has coherences between different total M; the structured solver "
                 "needs a state diagonal in J_C^z + J_B^z (use qutip.mesolve instead)"
             )
-        return cls(basis, blocks)
+        same = np.abs(M_row - M_col) < 0.25
+        position = np.rint(basis.J_max - M_row[same]).astype(int)
+        if all_blocks:
+            block_index = np.arange(len(basis.M_values))
+        else:
+            block_index = np.unique(position)
+        stored = np.full(len(basis.M_values), -1)
+        stored[block_index] = np.arange(len(block_index))
+        d = max(len(basis.m_B_values(M)) for M in basis.M_values)
+        blocks = np.zeros((len(block_index), d, d))
+        top = np.minimum(basis.j_B, M_row[same] + basis.j_C)
+        a = np.rint(top - mB_row[same]).astype(int)
+        c = np.rint(top - mB_col[same]).astype(int)
+        blocks[stored[position], a, c] = values[same]
+        return cls(basis, blocks, block_index)
 
 
 @dataclass
@@ -577,15 +618,13 @@ def multiplet_weights(rho0):
     """
     dC, dB = rho0.dims[0]
     cb = CoupledBasis((dC - 1) / 2, (dB - 1) / 2)
-    state = BlockState.from_qobj(rho0, cb)
+    state = BlockState.from_qobj(rho0, cb, all_blocks=False)
     J_all = cb.J_min + np.arange(int(round(cb.J_max - cb.J_min)) + 1)
     p = np.zeros(J_all.size)
-    for b, M in enumerate(cb.M_values):
+    for block, M in zip(state.blocks, state.M_values):
         d = len(cb.m_B_values(M))
-        if not state.blocks[b].any():
-            continue
         V = _unphased_block(cb, M)
-        diag = np.einsum("ia,ij,ja->a", V, state.blocks[b, :d, :d], V)
+        diag = np.einsum("ia,ij,ja->a", V, block[:d, :d], V)
         p[np.rint(cb.J_values(M) - cb.J_min).astype(int)] += diag
     return J_all, p
 
@@ -622,7 +661,8 @@ def steady_state(rho0, nbar=0.0):
     Returns
     -------
     BlockState
-        Unbatched blocks, shape (n_M, d, d); ``.to_qobj()`` gives the Qobj.
+        Only the occupied blocks are stored (see ``block_index``; ``.expanded()`` stores
+        all); ``.to_qobj()`` gives the Qobj.
 
     Raises
     ------
@@ -633,20 +673,22 @@ def steady_state(rho0, nbar=0.0):
     J_all, p = multiplet_weights(rho0)
     dC, dB = rho0.dims[0]
     cb = CoupledBasis((dC - 1) / 2, (dB - 1) / 2)
+    occupied = p > 1e-15  # multiplets with weight, and the blocks they reach
     w = {}
-    for J, pJ in zip(J_all, p):
+    for J, pJ in zip(J_all[occupied], p[occupied]):
         M = J - np.arange(int(round(2 * J)) + 1)
         w[round(2 * J)] = dict(zip(np.rint(2 * M).astype(int), pJ * gibbs_populations(M, nbar)))
+    block_index = [b for b, M in enumerate(cb.M_values)
+                   if any(w.get(round(2 * J), {}).get(round(2 * M), 0.0) > 0 for J in cb.J_values(M))]
     d = max(len(cb.m_B_values(M)) for M in cb.M_values)
-    blocks = np.zeros((len(cb.M_values), d, d))
-    for b, M in enumerate(cb.M_values):
+    blocks = np.zeros((len(block_index), d, d))
+    for k, b in enumerate(block_index):
+        M = cb.M_values[b]
         Js = cb.J_values(M)
-        weights = np.array([w[round(2 * J)][round(2 * M)] for J in Js])
-        if not weights.any():
-            continue
+        weights = np.array([w.get(round(2 * J), {}).get(round(2 * M), 0.0) for J in Js])
         V = _unphased_block(cb, M)
-        blocks[b, : len(Js), : len(Js)] = (V * weights) @ V.T
-    return BlockState(cb, blocks)
+        blocks[k, : len(Js), : len(Js)] = (V * weights) @ V.T
+    return BlockState(cb, blocks, np.array(block_index, dtype=int))
 
 
 def individual_spin_model(N_C, N_B, gamma=1.0, nbar=0.0, omega=1.0, battery="ground"):
