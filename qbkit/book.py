@@ -68,9 +68,15 @@ def stage_sources(root, stage):
             shutil.copy2(src, stage / name)
 
 
-def build(jobs=2):
-    """Stage, execute and build; return the process exit code."""
-    root = repo_root()
+def build(jobs=2, root=None):
+    """Stage, execute and build the book found at ``root`` (default: this repository).
+
+    Returns
+    -------
+    int
+        The process exit code: 0 on success, 1 if a chapter or Sphinx failed.
+    """
+    root = repo_root() if root is None else Path(root)
     build_dir = root / "_build"
     stage = build_dir / "stage"
     stage_sources(root, stage)

@@ -31,8 +31,8 @@ import qutip
 from scipy.linalg import eigh_tridiagonal, expm
 from scipy.sparse import coo_matrix
 
-from ..spins import CoupledBasis, ladder_down, ladder_up, two_spin_operators
 from ..ergotropy import ergotropy_from_populations
+from ..spins import CoupledBasis, ladder_down, ladder_up, two_spin_operators
 from ..thermo import gibbs_populations
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "ChargingResult",
     "evolve",
     "charging_run",
+    "multiplet_weights",
     "steady_state",
     "individual_spin_model",
 ]
@@ -566,8 +567,10 @@ def evolve(rho0, tlist, gamma=1.0, nbar=0.0):
     dcoupled = np.zeros_like(coupled)
     steps = np.diff(times)
     step_keys = np.round(steps / steps.max(), 12) if steps.size else steps
+    # One group per J: the chains (J, J') with J' >= J all run over M = J..-J and are
+    # propagated together; (J', J) is the transpose (rho is real symmetric).
     for J in np.unique(np.concatenate([cb.J_values(M) for M in cb.M_values])):
-        Jps = cb.J_values(-J)[cb.J_values(-J) >= J]  # J' >= J
+        Jps = cb.J_values(-J)[cb.J_values(-J) >= J]
         M = J - np.arange(int(round(2 * J)) + 1)
         b = np.array([cb.block_of(m) for m in M])
         lo = np.maximum(np.abs(M), cb.J_min)
