@@ -34,6 +34,7 @@ __all__ = [
 ]
 
 TYPES = {"int": int, "float": float, "str": str, "bool": bool, "list": list}
+ARTICLE = {int: "an int", float: "a float", str: "a str", bool: "a bool", list: "a JSON list"}
 
 
 class ParameterError(ValueError):
@@ -129,14 +130,12 @@ def coerce(param, value):
         if not math.isfinite(value):
             raise ParameterError(param.name, f"must be finite, got {value}")
     elif t is int and not (isinstance(value, int) and not isinstance(value, bool)):
-        raise ParameterError(param.name, f"expects an int, got {value!r}", TypeError)
+        raise ParameterError(param.name, f"expects {ARTICLE[int]}, got {value!r}", TypeError)
     elif t is list:
         if not isinstance(value, list) or not all(_is_number(v) or isinstance(v, str) for v in value):
             raise ParameterError(param.name, f"expects a list of numbers, got {value!r}", TypeError)
     elif not isinstance(value, t) or (t is not bool and isinstance(value, bool)):
-        raise ParameterError(
-            param.name, f"expects a {t.__name__}, got {value!r}", TypeError
-        )
+        raise ParameterError(param.name, f"expects {ARTICLE[t]}, got {value!r}", TypeError)
     if param.rule is not None:
         problem = param.rule(value)
         if problem:
@@ -172,9 +171,7 @@ def parse_cli_value(param, text):
             raise ValueError
         return value
     except ValueError:
-        raise ParameterError(
-            param.name, f"expects {'a JSON list' if t is list else 'a ' + t.__name__}, got {text!r}", TypeError
-        ) from None
+        raise ParameterError(param.name, f"expects {ARTICLE[t]}, got {text!r}", TypeError) from None
 
 
 # -- rules: each returns None when fine, else what is wrong --------------------------

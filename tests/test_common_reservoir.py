@@ -114,3 +114,13 @@ def test_input_validation_names_the_argument():
     coherent = qutip.tensor(qutip.fock_dm(3, 0), (qutip.basis(2, 0) + qutip.basis(2, 1)).unit().proj())
     with pytest.raises(ValueError, match="total M"):
         cr.evolve(coherent, [0, 1])
+
+
+@pytest.mark.parametrize("N_B, R", [(1, 1), (1, 50), (3, 5)])
+def test_entanglement_rate_at_t0_is_the_right_derivative(N_B, R):
+    # the product state's rho^Gamma has a kernel: the rate is the one-sided limit
+    h = 1e-7
+    run = cr.charging_run(N_B, R, np.array([0.0, h, 2 * h]))
+    one_sided = (-3 * run.log_negativity[0] + 4 * run.log_negativity[1] - run.log_negativity[2]) / (2 * h)
+    assert run.dlog_negativity[0] == pytest.approx(one_sided, rel=1e-5)
+    assert run.dlog_negativity[0] > 0

@@ -323,16 +323,24 @@ class BlockState:
         b, i, j, mask = self._pt_gather
         return blocks[..., b, i, j] * mask
 
-    def log_negativity(self, tangent=None):
+    def log_negativity(self, tangent=None, zero_tol=1e-12):
         r"""Logarithmic negativity :math:`\log_2\lVert\rho^{\Gamma_B}\rVert_1`, Eq. (12).
 
         Parameters
         ----------
         tangent : ndarray, optional
             Time derivative of :attr:`blocks` (same shape). If given, also return the
-            exact derivative :math:`\dot E_N = \mathrm{Tr}[\mathrm{sign}(\rho^\Gamma)
-            \dot\rho^\Gamma] / (\lVert\rho^\Gamma\rVert_1 \ln 2)` (valid where no
-            eigenvalue of :math:`\rho^\Gamma` crosses zero).
+            exact right derivative
+
+            .. math:: \dot E_N = \frac{\sum_{\lambda_k \ne 0} \mathrm{sign}(\lambda_k)
+                \langle v_k|\dot\rho^\Gamma|v_k\rangle + \lVert P_0\dot\rho^\Gamma P_0\rVert_1}
+                {\lVert\rho^\Gamma\rVert_1 \ln 2},
+
+            where :math:`P_0` projects on the kernel of :math:`\rho^\Gamma`. It equals the
+            derivative wherever no eigenvalue crosses zero, and is the one-sided limit
+            where one does (e.g. at :math:`t = 0` for a product state).
+        zero_tol : float
+            Eigenvalues below this magnitude count as zero.
 
         Returns
         -------
@@ -345,8 +353,17 @@ class BlockState:
         if tangent is None:
             return logneg
         dpt = self.partial_transpose_blocks(tangent)
+        zero = np.abs(lam) < zero_tol
         proj = np.einsum("...ia,...ij,...ja->...a", vec, dpt, vec)
-        dnorm = (np.sign(lam) * proj).sum(axis=(-1, -2))
+        dnorm = (np.where(zero, 0.0, np.sign(lam)) * proj).sum(axis=(-1, -2))
+        # kernel part, only in blocks whose kernel the tangent touches (V_0^T dpt != 0)
+        rotated = np.swapaxes(vec, -1, -2) @ dpt
+        touched = np.nonzero(np.any(zero[..., :, None] & (np.abs(rotated) > zero_tol), axis=(-1, -2)))
+        if touched[0].size:
+            V0 = vec[touched] * zero[touched][..., None, :]
+            restricted = np.swapaxes(V0, -1, -2) @ dpt[touched] @ V0
+            kernel_norm = np.abs(np.linalg.eigvalsh(restricted)).sum(axis=-1)
+            np.add.at(dnorm, touched[:-1], kernel_norm)
         return logneg, dnorm / (norm * np.log(2))
 
     def to_qobj(self, index=()):
