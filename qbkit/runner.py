@@ -102,8 +102,9 @@ def run_chapter(chapter, overrides=(), out=None, progress=None):
         Parameter names and their command-line texts.
     out : str or Path, optional
         Output folder (default :func:`default_out`). It receives the executed
-        notebook, every figure as PNG and PDF with its data as CSV, summary.json
-        and parameters.json. An existing folder is replaced only after success.
+        notebook, every figure as PNG and PDF with its data as CSV, summary.json,
+        parameters.json and run.log. An existing folder is replaced only after
+        success, and only if it is empty or an earlier run's (it has run.log).
     progress : bool, optional
         Show papermill's progress bar (default: when stderr is a terminal).
 
@@ -124,6 +125,9 @@ def run_chapter(chapter, overrides=(), out=None, progress=None):
     out = Path(out) if out is not None else default_out(chapter)
     if out.exists() and not out.is_dir():
         raise P.ParameterError("--out", f"{out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / "run.log").is_file():
+        # only an earlier run's folder is ever replaced: never sources or anything else
+        raise P.ParameterError("--out", f"{out} exists and is not an earlier qbkit run folder; choose another")
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     progress = sys.stderr.isatty() if progress is None else progress

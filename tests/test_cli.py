@@ -42,14 +42,25 @@ def test_bad_input_leaves_an_existing_result_untouched(tmp_path):
     out = tmp_path / "run"
     out.mkdir()
     (out / "summary.json").write_text("{}")
+    (out / "run.log").write_text("earlier run")
     assert main(["run", CHAPTER, "-p", "gamma", "0", "--out", str(out)]) == 2
-    assert [p.name for p in out.iterdir()] == ["summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["run.log", "summary.json"]
+
+
+def test_refuses_to_replace_a_folder_that_is_not_a_run(tmp_path, capsys):
+    sources = tmp_path / "notebooks"
+    sources.mkdir()
+    (sources / "precious.ipynb").write_text("{}")
+    assert main(["run", CHAPTER, "--out", str(sources)]) == 2
+    assert "'--out'" in capsys.readouterr().err
+    assert [p.name for p in sources.iterdir()] == ["precious.ipynb"]
 
 
 def test_failed_run_leaves_an_existing_result_untouched(tmp_path, monkeypatch):
     out = tmp_path / "run"
     out.mkdir()
     (out / "summary.json").write_text('{"good": 1}')
+    (out / "run.log").write_text("earlier run")
 
     def fail(source, target, parameters=None, env=None, progress=False, timeout=0):
         (tmp_path / "partial").mkdir()  # noqa: the run writes into its own staging folder
