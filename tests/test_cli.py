@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from qbkit import runner
@@ -11,6 +12,7 @@ from qbkit.chapters import get_chapter, validate_parameters
 from qbkit.cli import main
 from qbkit.models import common_reservoir as cr
 from qbkit.params import ParameterError
+from qbkit.series import refine_peak
 from qbkit.thermo import bose_occupation
 
 CHAPTER = "quach2020_dark_states"
@@ -63,7 +65,7 @@ def test_failed_run_leaves_an_existing_result_untouched(tmp_path, monkeypatch):
     (out / "run.log").write_text("earlier run")
 
     def fail(source, target, parameters=None, env=None, progress=False, timeout=0):
-        (tmp_path / "partial").mkdir()  # noqa: the run writes into its own staging folder
+        (tmp_path / "partial").mkdir()  # something a failing run might leave of its own
         raise runner.ChapterFailed("quach2020_dark_states: cell 3 raised ValueError: boom")
 
     monkeypatch.setattr(runner, "execute_notebook", fail)
@@ -121,7 +123,5 @@ def test_run_with_changed_parameters_writes_everything(tmp_path):
     assert summary["E_B_ss(R=1,N_B=1)"] == pytest.approx(expected, rel=1e-5)
     assert summary["E_B_ss(R=1,N_B=1)"] != pytest.approx(0.25, rel=1e-3)
     # ... and the rate: power per unit time doubles with gamma (compare the T = 0.5 dynamics at gamma = 1)
-    import numpy as np
-    from qbkit.series import refine_peak
     ref = cr.charging_run(1, 5, np.linspace(0, 2 * (1 + np.log(6)) / 6, 401), 1.0, nbar)
     assert summary["P_B_max(R=5,N_B=1)"] == pytest.approx(2 * refine_peak(ref.times, ref.power_density_B)[1], rel=1e-3)
