@@ -27,7 +27,6 @@ __all__ = [
     "coerce",
     "parse_cli_value",
     "positive",
-    "nonnegative",
     "int_range",
     "number_range",
     "one_of",
@@ -177,10 +176,6 @@ def parse_cli_value(param, text):
 # -- rules: each returns None when fine, else what is wrong --------------------------
 def positive(x):
     return None if x > 0 else "must be > 0"
-
-
-def nonnegative(x):
-    return None if x >= 0 else "must be >= 0"
 
 
 def int_range(lo, hi):

@@ -233,10 +233,3 @@ class CoupledBasis:
     def block_of(self, M):
         """Position of block ``M`` in :attr:`M_values`."""
         return int(round(self.J_max - M))
-
-    def clebsch(self, J, M, m_B):
-        r"""Clebsch-Gordan coefficient :math:`\langle j_C, M-m_B; j_B, m_B|J, M\rangle`."""
-        U = self.blocks[self.block_of(M)]
-        a = int(np.argmin(np.abs(self.m_B_values(M) - m_B)))
-        b = int(np.argmin(np.abs(self.J_values(M) - J)))
-        return float(U[a, b])
