@@ -1,0 +1,29 @@
+"""Argument checks shared by the solvers (each error names the argument)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def check_rates(**rates):
+    """Raise ValueError naming the first rate that is negative or not finite."""
+    for name, value in rates.items():
+        if not (np.isfinite(value) and value >= 0):
+            raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
+
+
+def check_tlist(tlist):
+    """``tlist`` as a float array; ValueError unless 1-d, finite and strictly increasing."""
+    t = np.asarray(tlist, dtype=float)
+    if t.ndim != 1 or t.size < 1 or not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):
+        raise ValueError("tlist must be a 1-d array of finite, strictly increasing times")
+    return t
+
+
+def check_count(name, value, minimum):
+    """An integer >= minimum; TypeError or ValueError naming ``name`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
