@@ -49,6 +49,19 @@ CHAPTERS = {
                 "T_max": P.number_range(0.1, 1e3),
             },
         ),
+        Chapter(
+            "pirmoradian2019_aging",
+            "Aging of a quantum battery (Pirmoradian & Mølmer 2019)",
+            {
+                "gamma": P.positive,
+                "N": P.int_range(2, 400),
+                "Gamma": P.number_range(0.0, 1e6),
+                "tau_s": P.number_range(1e-4, 1.0),
+                "tau_d": P.number_range(1e-4, 1.0),
+                "tau_d_long": P.number_range(1e-4, 1.0),
+                "t_release": P.number_range(1e-3, 0.25),
+            },
+        ),
     ]
 }
 

@@ -10,12 +10,15 @@ import pytest
 from qbkit import runner
 from qbkit.chapters import get_chapter, validate_parameters
 from qbkit.cli import main
+from qbkit.dicke import DickeEnsemble
 from qbkit.models import common_reservoir as cr
+from qbkit.models import ensemble_battery as eb
 from qbkit.params import ParameterError
 from qbkit.series import refine_peak
 from qbkit.thermo import bose_occupation
 
 CHAPTER = "quach2020_dark_states"
+AGING = "pirmoradian2019_aging"
 
 
 @pytest.mark.parametrize(
@@ -29,6 +32,11 @@ CHAPTER = "quach2020_dark_states"
         (["run", CHAPTER, "-p", "gamma", "fast"], "gamma"),   # wrong type
         (["run", CHAPTER, "-p", "T", "nan"], "T"),            # not finite
         (["run", CHAPTER, "-p", "battery_initial", "hot"], "battery_initial"),
+        (["run", AGING, "-p", "N", "1"], "N"),                # no pairs: cumulants undefined
+        (["run", AGING, "-p", "N", "1000"], "N"),             # beyond the exact solver's range
+        (["run", AGING, "-p", "Gamma", "-5"], "Gamma"),
+        (["run", AGING, "-p", "tau_s", "0"], "tau_s"),
+        (["run", AGING, "-p", "t_release", "1"], "t_release"),
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, argv, names):
@@ -125,3 +133,18 @@ def test_run_with_changed_parameters_writes_everything(tmp_path):
     # ... and the rate: power per unit time doubles with gamma (compare the T = 0.5 dynamics at gamma = 1)
     ref = cr.charging_run(1, 5, np.linspace(0, 2 * (1 + np.log(6)) / 6, 401), 1.0, nbar)
     assert summary["P_B_max(R=5,N_B=1)"] == pytest.approx(2 * refine_peak(ref.times, ref.power_density_B)[1], rel=1e-3)
+
+
+def test_aging_run_with_changed_parameters(tmp_path):
+    """A real run of the aging chapter at N = 40 and a longer discharge (about half a minute)."""
+    out = tmp_path / "aging"
+    assert main(["run", AGING, "-p", "N", "40", "-p", "tau_d", "0.03", "--out", str(out)]) == 0
+    names = {p.name for p in out.iterdir()}
+    for stem in ("pirmoradian2019-fig2", "pirmoradian2019-fig3", "pirmoradian2019-Nscan"):
+        assert {f"{stem}.png", f"{stem}.pdf", f"{stem}.csv"} <= names
+    summary = json.loads((out / "summary.json").read_text())
+    # keys and values follow the changed parameters
+    S = eb.cycle_until_converged(DickeEnsemble(40), 0.0187, 0.03, 1.0, 1600.0, tol=1e-3).S_end[-1]
+    assert summary["S_limit_cycle(tau_s=0.0187,tau_d=0.03,exact)"] == pytest.approx(S, rel=1e-9)
+    assert summary["S_eq8(tau_s=0.0187,tau_d=0.03)"] == pytest.approx(eb.limit_cycle_spin_length(40, 0.0187, 0.03))
+    assert summary["M_over_N_storage(t=0.2)_exact"] == pytest.approx(np.exp(-0.2) - 0.5, abs=1e-12)
