@@ -145,6 +145,6 @@ def test_aging_run_with_changed_parameters(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     # keys and values follow the changed parameters
     S = eb.cycle_until_converged(DickeEnsemble(40), 0.0187, 0.03, 1.0, 1600.0, tol=1e-3).S_end[-1]
-    assert summary["S_limit_cycle(tau_s=0.0187,tau_d=0.03,exact)"] == pytest.approx(S, rel=1e-9)
+    assert summary["S_limit_cycle(tau_s=0.0187,tau_d=0.03,exact)"] == pytest.approx(S, rel=1e-5)  # summary values carry 6 digits
     assert summary["S_eq8(tau_s=0.0187,tau_d=0.03)"] == pytest.approx(eb.limit_cycle_spin_length(40, 0.0187, 0.03))
-    assert summary["M_over_N_storage(t=0.2)_exact"] == pytest.approx(np.exp(-0.2) - 0.5, abs=1e-12)
+    assert summary["M_over_N_storage(t=0.2)_exact"] == pytest.approx(np.exp(-0.2) - 0.5, rel=1e-5)

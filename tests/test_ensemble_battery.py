@@ -184,7 +184,7 @@ def test_dicke_matches_full_hilbert_space(N):
     assert emitted[-1] > 0.1
 
 
-@pytest.mark.parametrize("N", [10, 21])
+@pytest.mark.parametrize("N", [10, 21, 40])
 @pytest.mark.parametrize("Gamma", [0.0, 1.0, 1600.0])
 def test_dicke_evolution_against_dense_expm(N, Gamma):
     ens = DickeEnsemble(N)
@@ -192,10 +192,20 @@ def test_dicke_evolution_against_dense_expm(N, Gamma):
     p0 = rng.random(ens.dim)
     p0 /= p0.sum()
     L = (ens.L_local + Gamma * ens.L_collective).toarray()
-    t = np.array([0.0, 1e-4, 0.0187, 0.5])
+    t = np.array([0.0, 1e-4, 0.0187, 0.5, 3.0])  # short and long intervals, several sub-step counts
     P, _ = ens.evolve(p0, t, 1.0, Gamma)
     for k, tt in enumerate(t):
         np.testing.assert_allclose(P[k], expm(tt * L) @ p0, atol=1e-10)
+
+
+def test_dicke_equal_intervals_share_one_step_control():
+    ens = DickeEnsemble(20)
+    t = np.linspace(0.0, 0.3, 31)  # np.diff(t) differs in the last bits
+    assert np.unique(np.diff(t)).size > 1
+    P, _ = ens.evolve(ens.pi_pulse(ens.ground()), t, 1.0, 50.0)
+    assert len(ens._n_sub) == 1
+    L = (ens.L_local + 50.0 * ens.L_collective).toarray()
+    np.testing.assert_allclose(P[-1], expm(0.3 * L) @ ens.pi_pulse(ens.ground()), atol=1e-10)
 
 
 def test_dicke_local_decay_of_full_inversion_is_binomial():
