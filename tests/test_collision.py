@@ -130,6 +130,18 @@ def test_coherent_charging_approaches_the_driving_limits():
         assert E_spin == pytest.approx(cb.coherent_limit_spin(10, K * theta), rel=3 * theta)
 
 
+def test_coherent_run_stops_when_asked():
+    lad = Ladder.oscillator(60)
+    full = cb.charge_coherent(lad, 0.05, 400)
+    stop = lambda t, E: E > cb.bound_oscillator(t) and t > 0
+    early = cb.charge_coherent(lad, 0.05, 400, stop=stop)
+    k = early.theta.size
+    assert 0 < k < 400 and early.energy.size == k + 1 and early.omega_tau.size == k + 1
+    np.testing.assert_array_equal(early.energy, full.energy[: k + 1])
+    assert stop(full.omega_tau[k], full.energy[k]) and not any(
+        stop(t, E) for t, E in zip(full.omega_tau[:k], full.energy[:k]))
+
+
 @pytest.mark.parametrize("objective", ["cumulative", "transient"])
 def test_greedy_stays_below_the_incoherent_bounds(objective):
     _, x_opt = cb.swap_rate_optimum()

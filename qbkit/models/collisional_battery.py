@@ -84,7 +84,7 @@ class ChargingRun:
 
 
 def charge_coherent(ladder, theta, n_collisions, q=0.5, c=1.0, alpha=0.0, loss=0.0, snapshots=(),
-                    tol=1e-40):
+                    tol=1e-40, stop=None):
     r"""Charge with identical qubits :math:`\rho_Q(q, c, \alpha)` at a constant swap angle θ, Eq. (3).
 
     Each collision is :class:`~qbkit.collision.CollisionChannel`; with ``loss`` > 0 it is followed
@@ -108,6 +108,9 @@ def charge_coherent(ladder, theta, n_collisions, q=0.5, c=1.0, alpha=0.0, loss=0
         Collision indices at which to keep the full (d, d) state.
     tol : float, optional
         Population below which the next level is not opened.
+    stop : callable, optional
+        ``stop(omega_tau, energy) -> bool``, checked after each collision; the run ends at
+        the first True (the returned arrays end there).
 
     Returns
     -------
@@ -152,6 +155,9 @@ def charge_coherent(ladder, theta, n_collisions, q=0.5, c=1.0, alpha=0.0, loss=0
             top = max(top, rho[-1, -1].real)
         if k in keep:
             out[k] = full(rho)
+        if stop is not None and stop(k * channel.theta, energy[k]):
+            K, energy = k, energy[: k + 1]
+            break
     th = np.full(K, channel.theta)
     return ChargingRun(np.concatenate([[0.0], np.cumsum(th)]), energy, th, out, top)
 
