@@ -10,8 +10,8 @@ channel of Eq. (3).
 Because :math:`A^\dagger A` and :math:`AA^\dagger` are diagonal, every Kraus operator of that
 channel, Eqs. (A9)-(A11), is diagonal plus one off-diagonal: :math:`(K\rho K^\dagger)_{ij}` only
 involves :math:`\rho_{i+s,j+t}` with :math:`s, t\in\{-1,0,1\}`. The channel is therefore stored as
-nine d-by-d coefficient arrays :math:`C_{st}` and applied in O(d^2) operations,
-:math:`\rho'_{ij} = \sum_{st} C_{st,ij}\,\rho_{i+s,j+t}`. The same holds for the photon-loss
+d-by-d coefficient arrays :math:`C_{st}` (seven of the nine are non-zero) and applied in O(d^2)
+operations, :math:`\rho'_{ij} = \sum_{st} C_{st,ij}\,\rho_{i+s,j+t}`. The same holds for the photon-loss
 channel of Eq. (21) with shifts along the diagonal only.
 
 References
