@@ -16,7 +16,8 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import brentq, minimize_scalar
 
 from ..collision import CollisionChannel, Ladder, LossChannel, incoherent_step
-from ..ergotropy import ergotropy
+from .._checks import check_count
+from ..ergotropy import ergotropy, ergotropy_from_populations
 
 __all__ = ["swap_rate_optimum", "R0", "ChargingRun", "charge_coherent", "charge_full_swap",
            "charge_greedy", "bound_oscillator", "bound_oscillator_damped", "bound_spin",
@@ -78,9 +79,10 @@ class ChargingRun:
     def ergotropy(self, k):
         """Ergotropy of snapshot k, units of E (the passive-state definition; populations: a diagonal state)."""
         state = self.snapshots[k]
+        levels = np.arange(state.shape[0], dtype=float)
         if state.ndim == 1:
-            state = np.diag(state)
-        return ergotropy(state, np.diag(np.arange(state.shape[0], dtype=float)))
+            return float(ergotropy_from_populations(state, levels))
+        return ergotropy(state, np.diag(levels))
 
 
 def charge_coherent(ladder, theta, n_collisions, q=0.5, c=1.0, alpha=0.0, loss=0.0, snapshots=(),
@@ -122,9 +124,7 @@ def charge_coherent(ladder, theta, n_collisions, q=0.5, c=1.0, alpha=0.0, loss=0
         For a negative theta or n_collisions, q, c or loss outside [0, 1], or loss on a
         ladder that is not an oscillator.
     """
-    if int(n_collisions) != n_collisions or n_collisions < 0:
-        raise ValueError(f"n_collisions must be a non-negative integer, got {n_collisions}")
-    K = int(n_collisions)
+    K = check_count("n_collisions", n_collisions, 0)
     channel = CollisionChannel(ladder, theta, q, c, alpha)
     damp = LossChannel(ladder, loss) if loss > 0 else None
     keep = set(int(k) for k in snapshots)
