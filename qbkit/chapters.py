@@ -62,6 +62,19 @@ CHAPTERS = {
                 "t_release": P.number_range(1e-3, 0.25),
             },
         ),
+        Chapter(
+            "salvia2023_collisional_charging",
+            "Collisional charging of cavity and spin batteries (Salvia et al.)",
+            {
+                "d_osc": P.int_range(50, 1000),
+                "two_j": P.int_range(1, 999),
+                "q": P.number_range(0.0, 1.0),
+                "theta_fig2": P.number_range(1e-4, 0.5),
+                "gamma_fig5": P.number_range(0.0, 0.1),
+                "Omega_tau_fig2": P.number_range(1.0, 60.0),
+                "Omega_tau_max_spin": P.number_range(0.5, 20.0),
+            },
+        ),
     ]
 }
 
