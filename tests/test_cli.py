@@ -10,7 +10,9 @@ import pytest
 from qbkit import runner
 from qbkit.chapters import get_chapter, validate_parameters
 from qbkit.cli import main
+from qbkit.collision import Ladder, collide_exact, qubit_state
 from qbkit.dicke import DickeEnsemble
+from qbkit.models import collisional_battery as cb
 from qbkit.models import common_reservoir as cr
 from qbkit.models import ensemble_battery as eb
 from qbkit.params import ParameterError
@@ -19,6 +21,7 @@ from qbkit.thermo import bose_occupation
 
 CHAPTER = "quach2020_dark_states"
 AGING = "pirmoradian2019_aging"
+SALVIA = "salvia2023_collisional_charging"
 
 
 @pytest.mark.parametrize(
@@ -37,6 +40,12 @@ AGING = "pirmoradian2019_aging"
         (["run", AGING, "-p", "Gamma", "-5"], "Gamma"),
         (["run", AGING, "-p", "tau_s", "0"], "tau_s"),
         (["run", AGING, "-p", "t_release", "1"], "t_release"),
+        (["run", SALVIA, "-p", "d_osc", "10"], "d_osc"),      # too few levels for the figures
+        (["run", SALVIA, "-p", "two_j", "0"], "two_j"),
+        (["run", SALVIA, "-p", "q", "1.5"], "q"),
+        (["run", SALVIA, "-p", "theta_fig2", "0"], "theta_fig2"),
+        (["run", SALVIA, "-p", "gamma_fig5", "-0.1"], "gamma_fig5"),
+        (["run", SALVIA, "-p", "Omega_tau_max", "20"], "Omega_tau_max"),  # renamed: unknown
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, argv, names):
@@ -148,3 +157,29 @@ def test_aging_run_with_changed_parameters(tmp_path):
     assert summary["S_limit_cycle(tau_s=0.0187,tau_d=0.03,exact)"] == pytest.approx(S, rel=1e-5)  # summary values carry 6 digits
     assert summary["S_eq8(tau_s=0.0187,tau_d=0.03)"] == pytest.approx(eb.limit_cycle_spin_length(40, 0.0187, 0.03))
     assert summary["M_over_N_storage(t=0.2)_exact"] == pytest.approx(np.exp(-0.2) - 0.5, rel=1e-5)
+
+
+def test_collisional_run_with_changed_parameters(tmp_path):
+    """A real run of the collisional-charging chapter on smaller batteries (about 20 s)."""
+    out = tmp_path / "salvia"
+    argv = ["run", SALVIA, "-p", "d_osc", "100", "-p", "two_j", "19", "-p", "gamma_fig5", "0.002", "--out", str(out)]
+    assert main(argv) == 0
+    names = {p.name for p in out.iterdir()}
+    for fig in ("fig2", "fig3", "fig4", "fig5", "fig6"):
+        assert {f"salvia2023-{fig}.{ext}" for ext in ("png", "pdf", "csv")} <= names
+    summary = json.loads((out / "summary.json").read_text())
+    j = 9.5
+    # Eq. (29) corrected, in closed form, and the full-swap time (30) as a plain sum, for the smaller spin
+    assert summary["Omega_tau_full_charge_spin_bound"] == pytest.approx(
+        (np.pi / 2 + np.arcsin((j - 0.5) / (j + 0.5))) / cb.R0, rel=1e-5)
+    m = np.arange(-j, j)
+    assert summary["Omega_tau_full_charge_spin_fullswap"] == pytest.approx(
+        np.sum(np.pi / (2 * np.sqrt(j * (j + 1) - m * (m + 1)))), rel=1e-5)
+    # the coherent spin energy against the dense unitary + partial trace, collision by collision
+    spin, theta = Ladder.spin(j), 0.001 * np.pi
+    rho = spin.ground()
+    for _ in range(1000):
+        rho = collide_exact(spin, rho, theta, qubit_state(0.5))
+    assert summary["E_coh_spin(theta=0.001pi,Omega_tau=pi)"] == pytest.approx(spin.energy(rho), rel=1e-5)
+    # the 100-level cavity is fuller at Omega tau = 20 than the 250-level one (95.72 there)
+    assert 80 < summary["E_coh_osc(theta=0.01pi,Omega_tau=20)"] < 95

@@ -142,6 +142,38 @@ def test_coherent_run_stops_when_asked():
         stop(t, E) for t, E in zip(full.omega_tau[:k], full.energy[:k]))
 
 
+def test_advantage_onset_in_the_driving_limit():
+    # theta -> 0: (x/2)^2 = R0 x (1 + R0 x / 4) at x = 4 R0 / (1 - R0^2)
+    x_cross = 4 * cb.R0 / (1 - cb.R0**2)
+    theta = 1e-3
+    onset = cb.advantage_onset(Ladder.oscillator(60), theta, 10.0)
+    assert onset == pytest.approx(x_cross, abs=5e-3)
+    run = cb.charge_coherent(Ladder.oscillator(60), theta, int(round(onset / theta)))
+    assert run.energy[-1] > cb.bound_oscillator(onset) and run.energy[-2] <= cb.bound_oscillator(onset - theta)
+    # too short a search, too large an angle, or too much loss: no advantage
+    assert np.isnan(cb.advantage_onset(Ladder.oscillator(60), theta, 0.9 * x_cross))
+    assert np.isnan(cb.advantage_onset(Ladder.oscillator(60), 0.3, 10.0))
+    assert np.isnan(cb.advantage_onset(Ladder.oscillator(60), 0.02, 10.0, loss=0.01))
+
+
+def test_advantage_threshold_is_a_sign_change_of_the_margin():
+    lad, T = Ladder.oscillator(60), 2 * np.sqrt(59)
+
+    def margin(theta):
+        K = int(np.floor(T / theta + 1e-9))
+        return cb.charge_coherent(lad, theta, K).energy[-1] - cb.bound_oscillator(K * theta)
+
+    grid = np.linspace(0.02, 0.3, 29)
+    signs = np.sign([margin(th) for th in grid])
+    k = int(np.argmax(signs < 0))  # first angle on the grid below the bound
+    assert k > 0 and np.all(signs[:k] > 0)
+    theta_c = cb.advantage_threshold(lad, T, cb.bound_oscillator, grid[k - 1], grid[k], xtol=1e-6)
+    assert grid[k - 1] < theta_c < grid[k]
+    assert margin(theta_c - 1e-3) > 0 > margin(theta_c + 1e-3)
+    with pytest.raises(ValueError, match="bracket"):
+        cb.advantage_threshold(lad, T, cb.bound_oscillator, grid[k], grid[-1])
+
+
 @pytest.mark.parametrize("objective", ["cumulative", "transient"])
 def test_greedy_stays_below_the_incoherent_bounds(objective):
     _, x_opt = cb.swap_rate_optimum()
@@ -164,6 +196,8 @@ def test_greedy_stays_below_the_incoherent_bounds(objective):
     (lambda: cb.charge_full_swap(Ladder.oscillator(5), 5), "n_collisions"),
     (lambda: cb.charge_greedy(Ladder.oscillator(5), 1.0, "fastest"), "objective"),
     (lambda: CollisionChannel(Ladder.oscillator(5), 0.1).apply(np.eye(6)), "rho"),
+    (lambda: cb.advantage_onset(Ladder.oscillator(5), 0.0, 1.0), "theta"),
+    (lambda: cb.advantage_threshold(Ladder.oscillator(5), 1.0, cb.bound_oscillator, 0.2, 0.1), "theta_lo"),
 ])
 def test_bad_input_names_the_argument(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
