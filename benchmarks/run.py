@@ -81,6 +81,30 @@ def pirmoradian2019_cases():
     }
 
 
+def salvia2023_cases():
+    from qbkit.collision import Ladder
+    from qbkit.models import collisional_battery as cb
+
+    osc, pi = Ladder.oscillator(250), np.pi
+    T = 2 * np.sqrt(249)  # full charge of the theta -> 0 drive
+
+    def fig4():
+        for gamma in (0.0, 5e-4, 1e-3, 1.5e-3, 2e-3, 2.5e-3):
+            for th in (0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05):
+                cb.advantage_onset(osc, th * pi, T, loss=gamma)
+
+    return {
+        "salvia2023: theta=0.01pi to Omega tau=20, 250 levels (636 collisions; dense Kraus: 90 s)":
+            lambda: cb.charge_coherent(osc, 0.01 * pi, 636),
+        "salvia2023: theta=0.01pi, gamma=1e-3 to full charge, 250 levels (1004 collisions + losses)":
+            lambda: cb.charge_coherent(osc, 0.01 * pi, 1004, loss=1e-3),
+        "salvia2023: Fig. 4 grid, 6 gamma x 8 theta, up to full charge": fig4,
+        "salvia2023: theta threshold at full charge (Brent, 250 levels)":
+            lambda: cb.advantage_threshold(osc, T, cb.bound_oscillator, 0.5 / np.sqrt(250), 2.5 / np.sqrt(250),
+                                           xtol=1e-4 * pi),
+    }
+
+
 def chapter(name):
     def run():
         from qbkit.runner import run_chapter
@@ -95,7 +119,7 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=3, help="repetitions of each kernel (default 3)")
     parser.add_argument("--no-chapters", action="store_true", help="skip the end-to-end chapter runs")
     args = parser.parse_args(argv)
-    cases = {**quach2020_cases(), **pirmoradian2019_cases()}
+    cases = {**quach2020_cases(), **pirmoradian2019_cases(), **salvia2023_cases()}
     for name, fn in cases.items():
         print(f"{best_of(fn, args.repeat):8.2f} s  {name}", flush=True)
     if not args.no_chapters:
