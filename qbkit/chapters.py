@@ -75,6 +75,24 @@ CHAPTERS = {
                 "Omega_tau_max_spin": P.number_range(0.5, 20.0),
             },
         ),
+        Chapter(
+            "leitch2024_quantum_rotor",
+            "Thermodynamics of a two-qubit quantum rotor device (Leitch, Hammam & De Chiara)",
+            {
+                "beta1": P.number_range(0.01, 10.0),
+                "beta_r": P.number_range(0.01, 10.0),
+                "B1": P.number_range(0.1, 100.0),
+                "B2": P.number_range(0.1, 100.0),
+                "g": P.number_range(1e-3, 10.0),
+                "chi": P.number_range(-0.95, 0.95),
+                "lam": P.number_range(1e-4, 10.0),
+                "gamma": P.number_range(1e-7, 1.0),  # > 0: without the load no steady state
+                "I": P.number_range(0.1, 20.0),
+                "L_max": P.int_range(20, 150),
+                "Omega": P.number_range(0.1, 1e4),
+                "g_rect": P.number_range(1e-3, 10.0),
+            },
+        ),
     ]
 }
 

@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+import qutip
 
 from qbkit import runner
 from qbkit.chapters import get_chapter, validate_parameters
@@ -14,6 +15,7 @@ from qbkit.collision import Ladder, collide_exact, qubit_state
 from qbkit.dicke import DickeEnsemble
 from qbkit.models import collisional_battery as cb
 from qbkit.models import common_reservoir as cr
+from qbkit.models import rotor as rt
 from qbkit.models import ensemble_battery as eb
 from qbkit.params import ParameterError
 from qbkit.series import refine_peak
@@ -22,6 +24,7 @@ from qbkit.thermo import bose_occupation
 CHAPTER = "quach2020_dark_states"
 AGING = "pirmoradian2019_aging"
 SALVIA = "salvia2023_collisional_charging"
+LEITCH = "leitch2024_quantum_rotor"
 
 
 @pytest.mark.parametrize(
@@ -46,6 +49,11 @@ SALVIA = "salvia2023_collisional_charging"
         (["run", SALVIA, "-p", "theta_fig2", "0"], "theta_fig2"),
         (["run", SALVIA, "-p", "gamma_fig5", "-0.1"], "gamma_fig5"),
         (["run", SALVIA, "-p", "Omega_tau_max", "20"], "Omega_tau_max"),  # renamed: unknown
+        (["run", LEITCH, "-p", "L_max", "10"], "L_max"),       # too small for the figures
+        (["run", LEITCH, "-p", "chi", "1"], "chi"),            # qubit 1 would lose its bath
+        (["run", LEITCH, "-p", "I", "0"], "I"),
+        (["run", LEITCH, "-p", "beta1", "-0.1"], "beta1"),
+        (["run", LEITCH, "-p", "gamma", "0"], "gamma"),        # no load: no steady state
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, argv, names):
@@ -183,3 +191,24 @@ def test_collisional_run_with_changed_parameters(tmp_path):
     assert summary["E_coh_spin(theta=0.001pi,Omega_tau=pi)"] == pytest.approx(spin.energy(rho), rel=1e-5)
     # the 100-level cavity is fuller at Omega tau = 20 than the 250-level one (95.72 there)
     assert 80 < summary["E_coh_osc(theta=0.01pi,Omega_tau=20)"] < 95
+
+
+def test_rotor_run_with_changed_parameters(tmp_path):
+    """A real run of the rotor chapter with a stronger coupling (about 50 s)."""
+    out = tmp_path / "leitch"
+    assert main(["run", LEITCH, "-p", "lam", "0.2", "--out", str(out)]) == 0
+    names = {p.name for p in out.iterdir()}
+    for k in range(2, 9):
+        assert {f"leitch2024-fig{k}.{ext}" for ext in ("png", "pdf", "csv")} <= names
+    summary = json.loads((out / "summary.json").read_text())
+    # Q2 at beta2/beta1 = 0.2 from a full-space qutip.steadystate and Eq. (19) in closed form
+    dev = rt.RotorDevice(4, 10, I=1.0, lam=0.2, L_max=30)  # ample for the local equation at this point
+    n1, n2 = rt.thermal_occupation(0.1, 8.0), rt.thermal_occupation(0.02, 20.0)
+    A, B = dev.load_operators(0.09)
+    k = np.sqrt(2 * 5e-5 / 0.09)
+    rho = qutip.steadystate(dev.H, [np.sqrt(n1) * dev.sm1.dag(), np.sqrt(n1 + 1) * dev.sm1,
+                                    np.sqrt(n2) * dev.sm2.dag(), np.sqrt(n2 + 1) * dev.sm2, k * A, k * B])
+    Q2 = 20.0 * (n2 * qutip.expect(dev.sm2 * dev.sm2.dag(), rho) - (n2 + 1) * qutip.expect(dev.sm2.dag() * dev.sm2, rho))
+    assert summary["Q2_ss(beta_ratio=0.2)"] == pytest.approx(Q2, rel=1e-5)
+    assert summary["Q2_ss(beta_ratio=0.2)"] != pytest.approx(0.0031167, rel=1e-2)  # the lam = 0.1 value
+    assert summary["first_law_residual_max"] < 1e-14

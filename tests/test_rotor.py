@@ -129,3 +129,18 @@ def test_linear_family_and_sector_basics():
 def test_bad_input_names_the_argument(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_evolution_equals_the_matrix_exponential_and_reaches_the_steady_state():
+    import scipy.linalg as sla
+    dev = rt.RotorDevice(10, 10, I=1.0, lam=0.1, L_max=8)
+    L, _ = dev.liouvillian(0.1, 0.02, 0.09, gamma=5e-3)
+    x0 = dev.initial_state(0.1, 0.02)
+    times = [0.0, 3.0, 50.0, 800.0]
+    xs = dev.evolve(L, x0, times)
+    for t, x in zip(times, xs):
+        np.testing.assert_allclose(x, sla.expm(L.toarray() * t) @ x0, atol=1e-10)
+    far = dev.evolve(L, x0, [1e7])[0]
+    np.testing.assert_allclose(far, dev.sector.steady_state(L), atol=1e-9)
+    with pytest.raises(ValueError, match="times"):
+        dev.evolve(L, x0, [-1.0])
