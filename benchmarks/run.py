@@ -105,6 +105,31 @@ def salvia2023_cases():
     }
 
 
+def leitch2024_cases():
+    from qbkit.models import rotor as rt
+
+    ratios = np.linspace(0.01, 0.9, 100)
+
+    def sweep(equation):
+        def run():
+            dev = rt.RotorDevice(4, 10, I=1.0, lam=0.1, L_max=60)  # fresh: includes building the Liouvillian parts
+            for r in ratios:
+                L, parts = dev.liouvillian(0.1, 0.1 * r, 0.09, equation=equation)
+                dev.currents(dev.sector.steady_state(L), parts, equation)
+        return run
+
+    def evolution():
+        dev = rt.RotorDevice(10, 10, I=1.0, lam=0.1, L_max=60)
+        L, _ = dev.liouvillian(0.1, 0.02, 0.09, gamma=5e-4)
+        dev.evolve(L, dev.initial_state(0.1, 0.02), np.linspace(0, 1e5, 201))
+
+    return {
+        "leitch2024: 100-point beta2/beta1 sweep of steady states, local equation, L_max=60": sweep("local"),
+        "leitch2024: the same, semi-global equation (incl. 482 Bohr-frequency dissipators)": sweep("global"),
+        "leitch2024: rotor evolution, 201 times up to 1e5, L_max=60 (sector dim 726)": evolution,
+    }
+
+
 def chapter(name):
     def run():
         from qbkit.runner import run_chapter
@@ -119,7 +144,7 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=3, help="repetitions of each kernel (default 3)")
     parser.add_argument("--no-chapters", action="store_true", help="skip the end-to-end chapter runs")
     args = parser.parse_args(argv)
-    cases = {**quach2020_cases(), **pirmoradian2019_cases(), **salvia2023_cases()}
+    cases = {**quach2020_cases(), **pirmoradian2019_cases(), **salvia2023_cases(), **leitch2024_cases()}
     for name, fn in cases.items():
         print(f"{best_of(fn, args.repeat):8.2f} s  {name}", flush=True)
     if not args.no_chapters:

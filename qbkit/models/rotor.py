@@ -21,6 +21,7 @@ instead of :math:`16(2L+1)^2`.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -353,7 +354,9 @@ class RotorDevice:
         if t.ndim != 1 or np.any(t < 0):
             raise ValueError("times must be a 1-d array of times >= 0")
         lam, V = scipy.linalg.eig(sp.csr_matrix(liouvillian).toarray())
-        c = scipy.linalg.solve(V, np.asarray(x0, dtype=complex))
+        with warnings.catch_warnings():  # V is ill-conditioned by nature; accuracy is checked below
+            warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
+            c = scipy.linalg.solve(V, np.asarray(x0, dtype=complex))
         out = (V @ (np.exp(np.outer(lam, t)) * c[:, None])).T
         drift = np.abs(np.array([self.sector.trace(x) for x in out]) - self.sector.trace(x0)).max()
         if not drift < 1e-8:
