@@ -112,8 +112,8 @@ class Sector:
         Parameters
         ----------
         terms : iterable of (complex, array_like or sparse, array_like or sparse)
-            Coefficient c and (N, N) operators A, B of each term; every term must map the
-            sector into itself.
+            Coefficient c and (N, N) operators A, B of each term; together the terms must map
+            the sector into itself (single terms may leak, if the leaks cancel).
 
         Returns
         -------
@@ -122,7 +122,8 @@ class Sector:
         Raises
         ------
         ValueError
-            If a term maps part of the sector outside it (the charges are not a weak symmetry).
+            If the terms together map part of the sector outside it (the charges are not a weak
+            symmetry).
         """
         rows, cols, vals, leaks = [], [], [], []
         for coef, A, B in terms:
