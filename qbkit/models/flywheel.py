@@ -1,0 +1,262 @@
+r"""Two trapped Rydberg ions whose relative vibration stores work: the model and its mean-field theory.
+
+Equation numbers refer to W. S. Martins, F. Carollo, W. Li, K. Brandner and I. Lesanovsky,
+*A Rydberg ion flywheel for quantum work storage* (main text and supplemental material, dated
+12 April 2023). Units: :math:`\hbar = 1`; rates and frequencies in units of γ when γ = 1.
+
+Model, Eqs. (1)-(3): :math:`H = \omega_{rel}(a^\dagger a + 1/2) + \sum_k(\Delta n_k + \Omega\sigma_k^x)
++ W(x)\,n_1n_2` with :math:`W(x) = V_0 + \kappa_1x + \kappa_2x^2`, :math:`x = (a + a^\dagger)/\sqrt2`,
+:math:`\omega_{rel} = \sqrt3\,\omega`, and decay γ of each ion's Rydberg state. The drive
+alternates between two values of Δ (or Ω) every half period :math:`\tau_d/2`,
+:math:`\tau_d = 2\pi/\omega_{rel}`.
+
+Mean field, Eq. (4): the state stays a product :math:`\varrho_{ph}\otimes\varrho_{el}`. Because
+:math:`\tilde H_{ph} = \omega_{rel}(x^2+p^2)/2 + s_{nn}W(x)` is quadratic, five moments of the
+oscillator close among themselves (derived here from the commutators, see :func:`oscillator_moment_rhs`);
+the electronic state is integrated as the 4x4 density matrix itself. Both are vectorized over a
+batch of parameter sets, so a whole map of Fig. 3 is one integration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import qutip
+
+__all__ = ["electronic_operators", "FlywheelParameters", "oscillator_moment_rhs", "electronic_rhs",
+           "electronic_generators", "MeanFieldRun", "integrate_mean_field", "two_stroke"]
+
+
+def electronic_operators():
+    r"""Operators of the two ions on :math:`\mathbb C^2\otimes\mathbb C^2` as (4, 4) arrays.
+
+    Basis :math:`|\downarrow\rangle = (1, 0)`, :math:`|\uparrow\rangle = (0, 1)` per ion. Returns a dict
+    with ``n1``, ``n2``, ``nn`` (:math:`n_1n_2`), ``sx`` (:math:`\sigma_1^x + \sigma_2^x`),
+    ``sm1``, ``sm2`` (:math:`\sigma_k^- = |\downarrow_k\rangle\langle\uparrow_k|`).
+    """
+    one = np.eye(2)
+    n = np.diag([0.0, 1.0])
+    sx = np.array([[0.0, 1.0], [1.0, 0.0]])
+    sm = np.array([[0.0, 1.0], [0.0, 0.0]])
+    n1, n2 = np.kron(n, one), np.kron(one, n)
+    return {"n1": n1, "n2": n2, "nn": n1 @ n2, "sx": np.kron(sx, one) + np.kron(one, sx),
+            "sm1": np.kron(sm, one), "sm2": np.kron(one, sm)}
+
+
+@dataclass(frozen=True)
+class FlywheelParameters:
+    r"""Trap frequency ω, couplings κ₁, κ₂ and V₀ of Eq. (2), decay γ (all in the same frequency unit).
+
+    Attributes
+    ----------
+    omega_rel : float
+        :math:`\sqrt3\,\omega`, the vibration frequency (below Eq. (1)).
+    tau_d : float
+        Drive period :math:`2\pi/\omega_{rel}`.
+    """
+
+    omega: float = 9.0
+    kappa1: float = 1.0
+    kappa2: float = 0.0
+    V0: float = -18.0
+    gamma: float = 1.0
+
+    def __post_init__(self):
+        if not (np.isfinite(self.omega) and self.omega > 0):
+            raise ValueError(f"omega must be > 0, got {self.omega}")
+        if not self.gamma >= 0:
+            raise ValueError(f"gamma must be >= 0, got {self.gamma}")
+
+    @property
+    def omega_rel(self):
+        return np.sqrt(3.0) * self.omega
+
+    @property
+    def tau_d(self):
+        return 2 * np.pi / self.omega_rel
+
+
+def two_stroke(t, low, high, tau_d):
+    r"""The two-stroke protocol: ``low`` for :math:`0\le t \bmod \tau_d < \tau_d/2`, ``high`` after."""
+    phase = np.mod(np.asarray(t, dtype=float), tau_d)
+    return np.where(phase < tau_d / 2, low, high)
+
+
+def oscillator_moment_rhs(m, s_nn, p):
+    r"""Time derivatives of the oscillator moments under :math:`\tilde H_{ph}` of Eq. (4).
+
+    With :math:`\tilde H_{ph} = \tfrac{\omega_{rel}}2(x^2+p^2) + s_{nn}(V_0 + \kappa_1x + \kappa_2x^2)`,
+    :math:`[x, p] = i` and :math:`\tilde\omega = \omega_{rel} + 2\kappa_2s_{nn}`:
+
+    .. math::
+        \dot X = \omega_{rel}P,\quad \dot P = -\tilde\omega X - \kappa_1s_{nn},\quad
+        \dot X_2 = \omega_{rel}C,\quad \dot P_2 = -\tilde\omega C - 2\kappa_1s_{nn}P,\quad
+        \dot C = 2\omega_{rel}P_2 - 2\tilde\omega X_2 - 2\kappa_1s_{nn}X,
+
+    where :math:`X = \langle x\rangle`, :math:`P = \langle p\rangle`, :math:`X_2 = \langle x^2\rangle`,
+    :math:`P_2 = \langle p^2\rangle`, :math:`C = \langle xp + px\rangle`. These are (S6) with the
+    corrections listed on the errata page (the printed second line has :math:`+\kappa_1s_{nn}` and
+    :math:`\kappa_2` for :math:`-\kappa_1s_{nn}` and :math:`2\kappa_2`).
+
+    Parameters
+    ----------
+    m : ndarray, shape (..., 5)
+        :math:`(X, P, X_2, P_2, C)`.
+    s_nn : ndarray, shape (...)
+        Double-excitation probability.
+    p : FlywheelParameters
+
+    Returns
+    -------
+    ndarray, shape (..., 5)
+    """
+    X, P, X2, P2, C = np.moveaxis(m, -1, 0)
+    w, k1 = p.omega_rel, p.kappa1 * s_nn
+    wt = w + 2 * p.kappa2 * s_nn
+    return np.stack([w * P, -wt * X - k1, w * C, -wt * C - 2 * k1 * P, 2 * w * P2 - 2 * wt * X2 - 2 * k1 * X], axis=-1)
+
+
+_OPS = electronic_operators()
+
+
+def electronic_rhs(rho, Delta, Omega, W_mean, gamma):
+    r"""Time derivative of the ions' state under :math:`\tilde H_{el}` of Eq. (4) and the decay of Eq. (3).
+
+    :math:`\tilde H_{el} = \Delta(n_1+n_2) + \Omega(\sigma_1^x+\sigma_2^x) + \langle W(x)\rangle n_1n_2`,
+    :math:`\dot\varrho = -i[\tilde H_{el},\varrho] + \gamma\sum_k(\sigma_k^-\varrho\sigma_k^+ - \tfrac12\{n_k,\varrho\})`.
+
+    Parameters
+    ----------
+    rho : ndarray, shape (..., 4, 4)
+    Delta, Omega, W_mean : ndarray, shape (...) or float
+    gamma : float
+
+    Returns
+    -------
+    ndarray, shape (..., 4, 4)
+    """
+    o = _OPS
+    Delta, Omega, W_mean = (np.asarray(v, dtype=float)[..., None, None] for v in (Delta, Omega, W_mean))
+    H = Delta * (o["n1"] + o["n2"]) + Omega * o["sx"] + W_mean * o["nn"]
+    out = -1j * (H @ rho - rho @ H)
+    for sm, n in ((o["sm1"], o["n1"]), (o["sm2"], o["n2"])):
+        out += gamma * (sm @ rho @ sm.T - 0.5 * (n @ rho + rho @ n))
+    return out
+
+
+def _pauli_basis():
+    """The 16 Hermitian products sigma_a x sigma_b / 2 (a, b in I, X, Y, Z): orthonormal under Tr(A B)."""
+    P = [np.eye(2), np.array([[0, 1], [1, 0]]), np.array([[0, -1j], [1j, 0]]), np.diag([1.0, -1.0])]
+    return np.array([np.kron(a, b) / 2 for a in P for b in P])
+
+
+def electronic_generators():
+    r"""The electronic mean-field equations as linear maps on the 16 Pauli moments.
+
+    With :math:`c_k = \mathrm{Tr}[G_k\varrho_{el}]`, :math:`G_k = \sigma_a\otimes\sigma_b/2`, the
+    equation of :func:`electronic_rhs` is :math:`\dot c = (\Delta M_\Delta + \Omega M_\Omega +
+    \langle W\rangle M_W + \gamma M_\gamma)c` with real (16, 16) matrices
+    :math:`(M_X)_{kl} = \mathrm{Tr}[G_k\mathcal L_X(G_l)]`, computed here from the operator algebra.
+    These are the moment equations (S7)-(S8), written for :math:`\langle\sigma^a_1\sigma^b_2\rangle`.
+
+    Returns
+    -------
+    dict of ndarray, shape (16, 16)
+        ``Delta``, ``Omega``, ``W``, ``gamma``; and ``basis``, shape (16, 4, 4).
+    """
+    G = _pauli_basis()
+    out = {"basis": G}
+    for name, args in (("Delta", (1, 0, 0, 0)), ("Omega", (0, 1, 0, 0)), ("W", (0, 0, 1, 0)), ("gamma", (0, 0, 0, 1))):
+        images = electronic_rhs(G, *args)
+        out[name] = np.real(np.einsum("kij,lji->kl", G, images))
+    return out
+
+
+_GEN = electronic_generators()
+_NN = np.real(np.einsum("kij,ji->k", _GEN["basis"], _OPS["nn"]))  # s_nn = _NN @ c
+
+
+@dataclass
+class MeanFieldRun:
+    r"""Sampled mean-field trajectories; arrays have the batch shape in front of the time axis.
+
+    ``t`` (n_t,), ``x`` = ⟨x⟩, ``s_nn``, ``n_ph`` = :math:`(\langle x^2\rangle + \langle p^2\rangle - 1)/2`,
+    ``var_x`` = :math:`\langle x^2\rangle - \langle x\rangle^2`, each of shape (..., n_t).
+    """
+
+    t: np.ndarray
+    x: np.ndarray
+    s_nn: np.ndarray
+    n_ph: np.ndarray
+    var_x: np.ndarray
+
+
+def integrate_mean_field(p, t_max, Delta, Omega, steps_per_half=24, samples_per_period=8):
+    r"""Integrate the mean-field equations (4) for a batch of drives, from :math:`|0\rangle\otimes|\downarrow\downarrow\rangle`.
+
+    Classical fourth-order Runge-Kutta with a fixed step of :math:`\tau_d/(2\,\mathrm{steps\_per\_half})`,
+    so that every switch of the two-stroke drive falls on a step boundary and each step sees a
+    constant drive. The whole batch advances together.
+
+    Parameters
+    ----------
+    p : FlywheelParameters
+    t_max : float
+        Final time (rounded down to a whole number of half periods).
+    Delta, Omega : tuple (low, high) of float or ndarray
+        Drive values in the first and second half of each period, each broadcastable to the batch
+        shape (a constant drive has low == high).
+    steps_per_half : int, optional
+        Runge-Kutta steps per half period.
+    samples_per_period : int, optional
+        Samples of the trajectory per period (a divisor of 2 * steps_per_half).
+
+    Returns
+    -------
+    MeanFieldRun
+    """
+    if (2 * steps_per_half) % samples_per_period:
+        raise ValueError("samples_per_period must divide 2 * steps_per_half")
+    lows = np.broadcast_arrays(np.asarray(Delta[0], float), np.asarray(Delta[1], float),
+                               np.asarray(Omega[0], float), np.asarray(Omega[1], float))
+    shape = lows[0].shape
+    D_lo, D_hi, O_lo, O_hi = lows
+    h = p.tau_d / (2 * steps_per_half)
+    n_half = int(np.floor(t_max / (p.tau_d / 2) + 1e-9))
+    every = 2 * steps_per_half // samples_per_period
+    B = int(np.prod(shape, dtype=int))
+    flat = lambda v: v.reshape(B, 1)
+    D_lo, D_hi, O_lo, O_hi = (flat(v) for v in (D_lo, D_hi, O_lo, O_hi))
+    # state: 5 oscillator moments and 16 Pauli moments per batch member
+    m = np.zeros((B, 5))
+    m[:, 2] = m[:, 3] = 0.5  # vacuum: <x^2> = <p^2> = 1/2
+    ground = np.zeros((4, 4))
+    ground[0, 0] = 1.0
+    c = np.tile(np.real(np.einsum("kij,ji->k", _GEN["basis"], ground)), (B, 1))
+    M_D, M_O, M_W = _GEN["Delta"].T, _GEN["Omega"].T, _GEN["W"].T
+    M_g = p.gamma * _GEN["gamma"].T
+
+    def rhs(m, c, D, O):
+        s = c @ _NN
+        W = p.V0 + p.kappa1 * m[:, 0] + p.kappa2 * m[:, 2]
+        dc = D * (c @ M_D) + O * (c @ M_O) + W[:, None] * (c @ M_W) + c @ M_g
+        return oscillator_moment_rhs(m, s, p), dc
+
+    record = lambda: (m[:, [0, 2, 3]].copy(), c @ _NN)
+    samples = [record()]
+    for half in range(n_half):
+        D, O = (D_lo, O_lo) if half % 2 == 0 else (D_hi, O_hi)
+        for k in range(1, steps_per_half + 1):
+            k1m, k1c = rhs(m, c, D, O)
+            k2m, k2c = rhs(m + 0.5 * h * k1m, c + 0.5 * h * k1c, D, O)
+            k3m, k3c = rhs(m + 0.5 * h * k2m, c + 0.5 * h * k2c, D, O)
+            k4m, k4c = rhs(m + h * k3m, c + h * k3c, D, O)
+            m = m + h / 6 * (k1m + 2 * k2m + 2 * k3m + k4m)
+            c = c + h / 6 * (k1c + 2 * k2c + 2 * k3c + k4c)
+            if (half * steps_per_half + k) % every == 0:
+                samples.append(record())
+    t = np.arange(len(samples)) * every * h
+    X, X2, P2 = (np.stack([smp[0][:, j] for smp in samples], axis=-1).reshape(shape + (-1,)) for j in range(3))
+    s_nn = np.stack([smp[1] for smp in samples], axis=-1).reshape(shape + (-1,))
+    return MeanFieldRun(t, X, s_nn, (X2 + P2 - 1) / 2, X2 - X**2)
