@@ -101,3 +101,32 @@ def test_two_stroke():
 def test_bad_input_names_the_argument(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_exact_solution_equals_mesolve():
+    p = fw.FlywheelParameters(kappa2=-0.1, V0=-17.0)
+    N, halves = 12, 8
+    run = fw.solve_exact(p, N, halves * p.tau_d / 2, (0.0, 9.0), (8.0, 8.0), steps_per_half=16)
+    a = qutip.tensor(qutip.destroy(N), qutip.qeye(4))
+    x = (a + a.dag()) / np.sqrt(2)
+    o = fw.electronic_operators()
+    el = lambda M: qutip.tensor(qutip.qeye(N), qutip.Qobj(M))
+    H = p.omega_rel * a.dag() * a + 8.0 * el(o["sx"]) + (p.V0 + p.kappa1 * x + p.kappa2 * x * x) * el(o["nn"])
+    rho, xs, h = qutip.tensor(qutip.fock_dm(N, 0), qutip.fock_dm(4, 0)), [0.0], p.tau_d / 2
+    for k in range(halves):  # the two strokes as constant Hamiltonians
+        Hk = H + (0.0 if k % 2 == 0 else 9.0) * el(o["n1"] + o["n2"])
+        r = qutip.mesolve(Hk, rho, np.linspace(k * h, (k + 1) * h, 5), [el(o["sm1"]), el(o["sm2"])], e_ops=[x],
+                          options={"atol": 1e-12, "rtol": 1e-10, "store_final_state": True})
+        xs += list(r.expect[0][1:])
+        rho = r.final_state
+    assert np.abs(xs).max() > 0.05
+    np.testing.assert_allclose(run.x, xs, atol=1e-7)
+    final = qutip.Qobj(run.state.transpose(2, 0, 3, 1).reshape(4 * N, 4 * N))  # Fock x ions, as qutip orders it
+    assert np.abs(final.full() - rho.full()).max() < 1e-7
+
+
+def test_exact_solver_converges_at_fourth_order():
+    T = 10 * P.tau_d
+    runs = [fw.solve_exact(P, 20, T, (0.0, 9.0), (8.0, 8.0), steps_per_half=n) for n in (4, 8, 32)]
+    e1, e2 = np.abs(runs[0].x - runs[2].x).max(), np.abs(runs[1].x - runs[2].x).max()
+    assert 12 < e1 / e2 < 20
