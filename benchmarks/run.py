@@ -130,6 +130,19 @@ def leitch2024_cases():
     }
 
 
+def martins2023_cases():
+    from qbkit.models import flywheel as fw
+
+    p = fw.FlywheelParameters()  # omega = 9, kappa1 = 1, kappa2 = 0, V0 = -18 (units of gamma)
+    Omega, Delta_max = np.meshgrid(np.linspace(0, 16, 41), np.linspace(0, 20, 41))
+    return {
+        "martins2023: mean-field map 41x41 (Omega, Delta_max) to t = 100, one batched RK4":
+            lambda: fw.integrate_mean_field(p, 100.0, (0.0, Delta_max), (Omega, Omega)),
+        "martins2023: exact master equation, N = 60 Fock states, to t = 400 (Lawson RK4)":
+            lambda: fw.solve_exact(p, 60, 400.0, (0.0, 9.0), (8.0, 8.0)),
+    }
+
+
 def chapter(name):
     def run():
         from qbkit.runner import run_chapter
@@ -144,7 +157,8 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=3, help="repetitions of each kernel (default 3)")
     parser.add_argument("--no-chapters", action="store_true", help="skip the end-to-end chapter runs")
     args = parser.parse_args(argv)
-    cases = {**quach2020_cases(), **pirmoradian2019_cases(), **salvia2023_cases(), **leitch2024_cases()}
+    cases = {**quach2020_cases(), **pirmoradian2019_cases(), **salvia2023_cases(), **leitch2024_cases(),
+             **martins2023_cases()}
     for name, fn in cases.items():
         print(f"{best_of(fn, args.repeat):8.2f} s  {name}", flush=True)
     if not args.no_chapters:
