@@ -31,6 +31,7 @@ import scipy.linalg
 
 from ..ergotropy import ergotropy
 from ..sectors import LinearFamily, Sector
+from ..thermo import bose_occupation
 
 __all__ = ["rotor_operators", "RotorDevice", "Currents", "thermal_occupation", "ohmic_spectral_density"]
 
@@ -67,18 +68,23 @@ def rotor_operators(L_max):
 
 
 def thermal_occupation(beta, omega):
-    r"""Bose occupation :math:`n = 1/(e^{\beta\omega} - 1)`, Eqs. (16) and (A12); 0 for β = ∞.
+    r"""Bose occupation :math:`n = 1/(e^{\beta\omega} - 1)`, Eqs. (16) and (A12), via :func:`qbkit.thermo.bose_occupation`.
 
     Parameters
     ----------
     beta : float
         Inverse temperature, > 0.
-    omega : float or ndarray
-        Transition energies, > 0 (for a qubit of field B, :math:`\omega = 2B`).
+    omega : float
+        Transition energy, > 0 (for a qubit of field B, :math:`\omega = 2B`).
+
+    Raises
+    ------
+    ValueError
+        If beta or omega is not positive.
     """
     if not beta > 0:
         raise ValueError(f"beta must be > 0, got {beta}")
-    return 1.0 / np.expm1(beta * np.asarray(omega, dtype=float))
+    return bose_occupation(1.0 / beta, omega)
 
 
 def ohmic_spectral_density(omega, g, cutoff):
