@@ -1,4 +1,4 @@
-r"""Two trapped Rydberg ions whose relative vibration stores work: the model and its mean-field theory.
+r"""Two trapped Rydberg ions whose relative vibration stores work: mean-field theory and exact solution.
 
 Equation numbers refer to W. S. Martins, F. Carollo, W. Li, K. Brandner and I. Lesanovsky,
 *A Rydberg ion flywheel for quantum work storage* (main text and supplemental material, dated
@@ -13,8 +13,12 @@ alternates between two values of Δ (or Ω) every half period :math:`\tau_d/2`,
 Mean field, Eq. (4): the state stays a product :math:`\varrho_{ph}\otimes\varrho_{el}`. Because
 :math:`\tilde H_{ph} = \omega_{rel}(x^2+p^2)/2 + s_{nn}W(x)` is quadratic, five moments of the
 oscillator close among themselves (derived here from the commutators, see :func:`oscillator_moment_rhs`);
-the electronic state is integrated as the 4x4 density matrix itself. Both are vectorized over a
-batch of parameter sets, so a whole map of Fig. 3 is one integration.
+the ions' state is carried as its 16 Pauli moments, whose linear equations are built from the
+operator algebra (:func:`electronic_generators`). Both are vectorized over a batch of parameter
+sets, so a whole map of Fig. 3 is one integration (:func:`integrate_mean_field`).
+
+Exact solution, Eq. (3): :func:`solve_exact`, in the interaction picture of the oscillator with the
+ions' propagator as integrating factor.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import qutip
 import scipy.linalg
 
 __all__ = ["electronic_operators", "FlywheelParameters", "oscillator_moment_rhs", "electronic_rhs",
