@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import gammaln
 
-from ._checks import check_count
+from ._checks import check_count, check_rates
 
 __all__ = ["Ladder", "qubit_state", "CollisionChannel", "LossChannel", "incoherent_step",
            "collide_exact"]
@@ -39,10 +39,8 @@ def _check_unit(name, value):
 
 
 def _check_angle(theta):
-    theta = float(theta)
-    if not (np.isfinite(theta) and theta >= 0):
-        raise ValueError(f"theta must be finite and >= 0, got {theta}")
-    return theta
+    check_rates(theta=theta)
+    return float(theta)
 
 
 class Ladder:

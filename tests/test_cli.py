@@ -203,11 +203,8 @@ def test_rotor_run_with_changed_parameters(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     # Q2 at beta2/beta1 = 0.2 from a full-space qutip.steadystate and Eq. (19) in closed form
     dev = rt.RotorDevice(4, 10, I=1.0, lam=0.2, L_max=30)  # ample for the local equation at this point
-    n1, n2 = rt.thermal_occupation(0.1, 8.0), rt.thermal_occupation(0.02, 20.0)
-    A, B = dev.load_operators(0.09)
-    k = np.sqrt(2 * 5e-5 / 0.09)
-    rho = qutip.steadystate(dev.H, [np.sqrt(n1) * dev.sm1.dag(), np.sqrt(n1 + 1) * dev.sm1,
-                                    np.sqrt(n2) * dev.sm2.dag(), np.sqrt(n2 + 1) * dev.sm2, k * A, k * B])
+    n2 = rt.thermal_occupation(0.02, 20.0)
+    rho = qutip.steadystate(dev.H, dev.collapse_operators(0.1, 0.02, 0.09, gamma=5e-5))
     Q2 = 20.0 * (n2 * qutip.expect(dev.sm2 * dev.sm2.dag(), rho) - (n2 + 1) * qutip.expect(dev.sm2.dag() * dev.sm2, rho))
     assert summary["Q2_ss(beta_ratio=0.2)"] == pytest.approx(Q2, rel=1e-5)
     assert summary["Q2_ss(beta_ratio=0.2)"] != pytest.approx(0.0031167, rel=1e-2)  # the lam = 0.1 value

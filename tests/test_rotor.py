@@ -11,16 +11,6 @@ from qbkit.sectors import LinearFamily, Sector
 FIG2 = dict(beta_r=0.09, g=1.0, gamma=5e-5)
 
 
-def lindblad_ops(dev, beta1, beta2, beta_r, g=1.0, chi=0.0, gamma=5e-5):
-    """Collapse operators of Eqs. (14)-(17) for qutip.steadystate on the full space."""
-    n1, n2 = rt.thermal_occupation(beta1, 2 * dev.B1), rt.thermal_occupation(beta2, 2 * dev.B2)
-    g1, g2 = g * (1 - chi), g * (1 + chi)
-    A, B = dev.load_operators(beta_r)
-    k = np.sqrt(2 * dev.I * gamma / beta_r)
-    return [g1 * np.sqrt(n1) * dev.sm1.dag(), g1 * np.sqrt(n1 + 1) * dev.sm1,
-            g2 * np.sqrt(n2) * dev.sm2.dag(), g2 * np.sqrt(n2 + 1) * dev.sm2, k * A, k * B]
-
-
 def test_rotor_operators():
     ops = rt.rotor_operators(5)
     e, Lz = ops["exp_iphi"], ops["Lz"]
@@ -34,10 +24,10 @@ def test_rotor_operators():
 def test_local_steady_state_equals_full_space_qutip(chi, ratio):
     dev = rt.RotorDevice(4, 10, I=1.0, lam=0.1, L_max=10)
     L, _ = dev.liouvillian(0.1, ratio * 0.1, chi=chi, **FIG2)
-    full = qutip.liouvillian(dev.H, lindblad_ops(dev, 0.1, ratio * 0.1, chi=chi, **FIG2))
+    full = qutip.liouvillian(dev.H, dev.collapse_operators(0.1, ratio * 0.1, chi=chi, **FIG2))
     assert abs(dev.sector.restrict(full) - L).max() < 1e-12
     x = dev.sector.steady_state(L)
-    rho = qutip.steadystate(dev.H, lindblad_ops(dev, 0.1, ratio * 0.1, chi=chi, **FIG2))
+    rho = qutip.steadystate(dev.H, dev.collapse_operators(0.1, ratio * 0.1, chi=chi, **FIG2))
     np.testing.assert_allclose(dev.sector.matrix(x), rho.full(), atol=1e-10)
     assert dev.sector.trace(x) == pytest.approx(1.0, abs=1e-13)
 

@@ -188,6 +188,26 @@ class RotorDevice:
         c = beta_r / (4 * self.I)
         return (self.cos_phi - 1j * c * self.sin_phi * self.Lz, self.sin_phi + 1j * c * self.cos_phi * self.Lz)
 
+    def collapse_operators(self, beta1, beta2, beta_r, g=1.0, chi=0.0, gamma=5e-5):
+        r"""Jump operators of the local equation (14)-(17) on the full space, for QuTiP's solvers.
+
+        :math:`g_i\sqrt{n_i}\sigma_i^+`, :math:`g_i\sqrt{n_i+1}\sigma_i^-` (i = 1, 2) and the two load
+        operators times :math:`\sqrt{2I\gamma/\beta_r}`, in that order; a zero coupling or gamma leaves its operators out.
+        Used to check the sector solution against the full space.
+
+        Returns
+        -------
+        list of qutip.Qobj
+        """
+        ops = []
+        for beta, B, gi, sm in ((beta1, self.B1, g * (1 - chi), self.sm1), (beta2, self.B2, g * (1 + chi), self.sm2)):
+            if gi != 0:
+                n = thermal_occupation(beta, 2 * B)
+                ops += [gi * np.sqrt(n) * sm.dag(), gi * np.sqrt(n + 1) * sm]
+        if gamma > 0:
+            ops += [np.sqrt(2 * self.I * gamma / beta_r) * op for op in self.load_operators(beta_r)]
+        return ops
+
     def _load(self, beta_r):
         if beta_r not in self._load_cache:
             A, B = self.load_operators(beta_r)
