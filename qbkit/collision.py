@@ -26,6 +26,7 @@ import numpy as np
 from scipy.special import gammaln
 
 from ._checks import check_count, check_rates
+from .spins import check_spin, ladder_down
 
 __all__ = ["Ladder", "qubit_state", "CollisionChannel", "LossChannel", "incoherent_step",
            "collide_exact"]
@@ -88,12 +89,11 @@ class Ladder:
         ValueError
             If 2j is not a positive integer.
         """
-        two_j = 2 * float(j)
-        if not (two_j >= 1 and two_j == int(two_j)):
+        j = check_spin(j)
+        if j <= 0:
             raise ValueError(f"j must be a positive multiple of 1/2, got {j}")
-        j = two_j / 2
-        m = np.arange(1, int(two_j) + 1) - j  # m of the upper level of each pair
-        return cls(np.sqrt(j * (j + 1) - m * (m - 1)), name=f"spin({j:g})")
+        m = np.arange(1, int(2 * j) + 1) - j  # m of the upper level of each pair
+        return cls(ladder_down(j, m), name=f"spin({j:g})")
 
     @classmethod
     def uniform(cls, d):
