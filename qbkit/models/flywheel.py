@@ -272,6 +272,23 @@ def _electronic_superoperator(Delta, Omega, V0, gamma):
     return electronic_rhs(units, Delta, Omega, V0, gamma).reshape(16, 16).T
 
 
+# Swapping the two ions commutes with Eqs. (1)-(3), and |down down> is swap-even, so the ions' state
+# stays in the 10 swap-even components: the triplet block over (dd, T, uu) and the singlet
+# population, T = (|du> + |ud>)/sqrt2, S = (|du> - |ud>)/sqrt2 (triplet-singlet coherences vanish).
+_V = np.array([[1, 0, 0, 0], [0, 1, 0, 1], [0, 1, 0, -1], [0, 0, 1, 0]]) / np.sqrt([1, 2, 1, 2])  # columns dd, T, uu, S
+_EVEN = [4 * a + b for a in range(3) for b in range(3)] + [15]  # kept (ket, bra) pairs, row-major
+_COUPLED = [_EVEN.index(k) for k in (8, 9, 10, 2, 6)]  # (uu,dd), (uu,T), (uu,uu), (dd,uu), (T,uu)
+
+
+def _even_superoperator(Delta, Omega, V0, gamma):
+    """(10, 10) electronic generator on the swap-even components (see _EVEN), with <W> = V0."""
+    M = np.kron(_V.conj().T, _V.T)  # vec(V^dag rho V) = M vec(rho), row-major
+    S = M @ _electronic_superoperator(Delta, Omega, V0, gamma) @ M.conj().T
+    odd = np.setdiff1d(np.arange(16), _EVEN)
+    assert np.abs(S[np.ix_(odd, _EVEN)]).max() < 1e-12, "swap-even space not closed"
+    return S[np.ix_(_EVEN, _EVEN)]
+
+
 @dataclass
 class ExactRun:
     r"""Sampled exact solution of Eq. (3): ``t``, ``x`` = ⟨x⟩, ``s_nn``, ``n_ph``, ``var_x``
@@ -326,31 +343,32 @@ def solve_exact(p, N_fock, t_max, Delta, Omega, steps_per_half=8, samples_per_pe
     # X is banded; in the interaction picture band d (entries X[k, k + d]) turns by exp(-i w d t)
     bands = [(d, np.diagonal(X, d).copy()) for d in range(-2, 3) if np.any(np.diagonal(X, d))]
     h = p.tau_d / (2 * steps_per_half)
-    U = []  # electronic integrating factors exp(S h/2) for the two strokes
+    c = _COUPLED
+    U, U2 = [], []  # integrating factors exp(S h/2) and exp(S h) of the two strokes
     for D, O in ((Delta[0], Omega[0]), (Delta[1], Omega[1])):
-        U.append(scipy.linalg.expm(_electronic_superoperator(D, O, p.V0, p.gamma) * h / 2))
-    up, right = slice(12, 16), slice(3, 16, 4)  # electronic ket |uu> rows, bra |uu> columns
+        U.append(scipy.linalg.expm(_even_superoperator(D, O, p.V0, p.gamma) * h / 2))
+        U2.append(U[-1] @ U[-1])
 
-    def coupling(t, R):
-        # -i[X(t) n1 n2, rho]: X(t) acts from the left on the |uu> ket rows, from the right on the
-        # |uu> bra columns; each band of X is a shifted, scaled copy of R (O(N^2) per band)
-        out = np.zeros_like(R)
+    def coupling(t, Y):
+        # -i[X(t) n1 n2, rho] on the five components touching |uu> (order of _COUPLED): X(t) acts
+        # from the left on the ket-uu rows Y[0:3], from the right on the bra-uu columns Y[2:5]
+        out = np.zeros_like(Y)
         for d, v in bands:
-            c = np.exp(-1j * p.omega_rel * d * t)
+            f = np.exp(-1j * p.omega_rel * d * t)
             if d >= 0:
-                out[up, : N - d, :] += (-1j * c) * v[:, None] * R[up, d:, :]
-                out[right, :, d:] += (1j * c) * R[right, :, : N - d] * v[None, :]
+                out[0:3, : N - d, :] += (-1j * f) * v[:, None] * Y[0:3, d:, :]
+                out[2:5, :, d:] += (1j * f) * Y[2:5, :, : N - d] * v[None, :]
             else:
-                out[up, -d:, :] += (-1j * c) * v[:, None] * R[up, : N + d, :]
-                out[right, :, : N + d] += (1j * c) * R[right, :, -d:] * v[None, :]
+                out[0:3, -d:, :] += (-1j * f) * v[:, None] * Y[0:3, : N + d, :]
+                out[2:5, :, : N + d] += (1j * f) * Y[2:5, :, -d:] * v[None, :]
         return out
 
-    def el(Um, R):
-        return (Um @ R.reshape(16, N * N)).reshape(16, N, N)
+    def mul(M, Y):
+        return (M @ Y.reshape(M.shape[1], N * N)).reshape(M.shape[0], N, N)
 
-    R = np.zeros((16, N, N), dtype=complex)
+    R = np.zeros((10, N, N), dtype=complex)
     R[0, 0, 0] = 1.0
-    diag_el = [0, 5, 10, 15]
+    diag_el = [0, 4, 8, 9]  # (dd,dd), (T,T), (uu,uu), (S,S)
     every = 2 * steps_per_half // samples_per_period
     x2 = x @ x
 
@@ -360,26 +378,33 @@ def solve_exact(p, N_fock, t_max, Delta, Omega, steps_per_half=8, samples_per_pe
         rho = (u[:, None] * rho) * u.conj()[None, :]  # back to the Schroedinger picture
         mx = np.real(np.trace(x @ rho))
         pops = np.real(np.diag(rho))
-        return (t, mx, np.real(np.trace(R[15])), pops @ n, np.real(np.trace(x2 @ rho)) - mx**2, pops[-1])
+        return (t, mx, np.real(np.trace(R[8])), pops @ n, np.real(np.trace(x2 @ rho)) - mx**2, pops[-1])
 
     out = [record(0.0, R)]
     n_half = int(np.floor(t_max / (p.tau_d / 2) + 1e-9))
     step = 0
     for half in range(n_half):
-        Uh = U[half % 2]
+        Uh, Uhh = U[half % 2], U2[half % 2]
+        Ucc, Uc, Ucols = Uh[np.ix_(c, c)], Uh[c], np.concatenate([Uhh[:, c], Uh[:, c]], axis=1)
         for _ in range(steps_per_half):
             t = step * h
-            # Lawson RK4 with U = exp(S h/2): four electronic products per step
-            k1 = coupling(t, R)
-            A, B = el(Uh, R), el(Uh, k1)
-            k2 = coupling(t + h / 2, A + (h / 2) * B)
+            # Lawson RK4 with integrating factor exp(S h/2). The stages k_i live on the five
+            # coupled components only, so only those rows and columns of the factors are needed:
+            # R' = e^{Sh} R + e^{Sh}(h/6 k1) + e^{Sh/2}(h/3 (k2 + k3)) + h/6 k4
+            k1 = coupling(t, R[c])
+            A = mul(Uc, R)
+            k2 = coupling(t + h / 2, A + (h / 2) * mul(Ucc, k1))
             k3 = coupling(t + h / 2, A + (h / 2) * k2)
-            k4 = coupling(t + h, el(Uh, A + h * k3))
-            R = el(Uh, A + (h / 6) * B + (h / 3) * (k2 + k3)) + (h / 6) * k4
+            R2 = mul(Uhh, R)
+            k4 = coupling(t + h, R2[c] + h * mul(Ucc, k3))
+            R = R2 + mul(Ucols, np.concatenate([(h / 6) * k1, (h / 3) * (k2 + k3)]))
+            R[c] += (h / 6) * k4
             step += 1
             if step % every == 0:
                 out.append(record(step * h, R))
     cols = list(zip(*out))
     u = np.exp(-1j * p.omega_rel * n * step * h)
-    state = ((u[:, None] * R) * u.conj()[None, :]).reshape(4, 4, N, N)
-    return ExactRun(*(np.array(c) for c in cols), state)
+    even = np.zeros((16, N, N), dtype=complex)
+    even[_EVEN] = (u[:, None] * R) * u.conj()[None, :]
+    state = np.einsum("ia,abnm,jb->ijnm", _V, even.reshape(4, 4, N, N), _V.conj())  # to the product basis
+    return ExactRun(*(np.array(col) for col in cols), state)
