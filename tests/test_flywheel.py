@@ -3,47 +3,24 @@
 import numpy as np
 import pytest
 import qutip
-from scipy.integrate import solve_ivp
+import scipy.constants as const
 
 from qbkit.models import flywheel as fw
 
 P = fw.FlywheelParameters()  # omega = 9, kappa1 = 1, kappa2 = 0, V0 = -18, gamma = 1
 
 
-def direct_mean_field(p, T, Delta, Omega, N=30):
-    """Eq. (4) as two density matrices: rho_ph on N Fock states and rho_el (4x4), sampled 8 times per period."""
-    a = qutip.destroy(N).full()
-    x = (a + a.conj().T) / np.sqrt(2)
-    H0 = p.omega_rel * a.conj().T @ a
-    nn = fw.electronic_operators()["nn"]
-
-    def rhs(t, y, D, O):
-        rp, re = y[: N * N].reshape(N, N), y[N * N:].reshape(4, 4)
-        s = np.real(np.trace(nn @ re))
-        W = p.V0 + p.kappa1 * np.real(np.trace(x @ rp)) + p.kappa2 * np.real(np.trace(x @ x @ rp))
-        H = H0 + s * (p.kappa1 * x + p.kappa2 * x @ x)
-        return np.concatenate([(-1j * (H @ rp - rp @ H)).ravel(), fw.electronic_rhs(re, D, O, W, p.gamma).ravel()])
-
-    y = np.zeros(N * N + 16, complex)
-    y[0] = y[N * N] = 1.0
-    h, xs = p.tau_d / 2, [0.0]
-    for k in range(int(round(T / h))):
-        D, O = (Delta[k % 2], Omega[k % 2])
-        te = k * h + h * np.arange(1, 5) / 4
-        sol = solve_ivp(rhs, (k * h, te[-1]), y, method="DOP853", rtol=1e-11, atol=1e-13, t_eval=te, args=(D, O))
-        y = sol.y[:, -1]
-        xs += [np.real(np.trace(x @ sol.y[: N * N, j].reshape(N, N))) for j in range(4)]
-    return np.array(xs)
-
-
 @pytest.mark.parametrize("kappa2", [0.0, -0.3])
 def test_moment_equations_equal_the_reduced_density_matrices(kappa2):
     p = fw.FlywheelParameters(kappa2=kappa2, V0=-17.0)
     T = 10 * p.tau_d
-    run = fw.integrate_mean_field(p, T, (0.0, 9.0), (8.0, 8.0), steps_per_half=48)
-    x_direct = direct_mean_field(p, T, (0.0, 9.0), (8.0, 8.0))
+    run = fw.integrate_mean_field(p, T, (0.0, 9.0), (8.0, 8.0), steps_per_half=96)
+    t, x_direct, s_direct = fw.mean_field_density_matrices(p, T, (0.0, 9.0), (8.0, 8.0))
     assert np.abs(run.x).max() > 0.1
-    np.testing.assert_allclose(run.x, x_direct, atol=2e-6)  # RK4 at 48 steps per half period
+    np.testing.assert_allclose(run.t, t, atol=1e-12)
+    # RK4 at 96 steps per half period: errors 4.5e-8 and 3.6e-7 (16 times less than at 48 steps)
+    np.testing.assert_allclose(run.x, x_direct, atol=2e-7)
+    np.testing.assert_allclose(run.s_nn, s_direct, atol=2e-6)
 
 
 def test_runge_kutta_converges_at_fourth_order():
@@ -130,3 +107,80 @@ def test_exact_solver_converges_at_fourth_order():
     runs = [fw.solve_exact(P, 20, T, (0.0, 9.0), (8.0, 8.0), steps_per_half=n) for n in (4, 8, 32)]
     e1, e2 = np.abs(runs[0].x - runs[2].x).max(), np.abs(runs[1].x - runs[2].x).max()
     assert 12 < e1 / e2 < 20
+
+
+def _expectations(rho):
+    """Single-ion and two-ion moments in the paper's notation (sigma^y with sigma^+ = (sigma^x + i sigma^y)/2)."""
+    one, sx, n = np.eye(2), np.array([[0, 1], [1, 0]]), np.diag([0.0, 1.0])
+    sy = np.array([[0, 1j], [-1j, 0]])  # -i|up><down| + i|down><up| in the basis (down, up)
+    ops = {"1": one, "x": sx, "y": sy, "n": n}
+    return {a + b: np.real(np.trace(np.kron(ops[a], ops[b]) @ rho)) for a in ops for b in ops}
+
+
+def test_corrected_S7_S8_equal_the_operator_algebra():
+    # (S7)/(S8) with the corrections of the errata page, written out by hand from the paper's notation
+    rng = np.random.default_rng(3)
+    A = rng.normal(size=(4, 4)) + 1j * rng.normal(size=(4, 4))
+    rho = A @ A.conj().T / np.trace(A @ A.conj().T)
+    D, O, W, g = 1.3, 0.7, -2.1, 0.4
+    e, d = _expectations(rho), _expectations(fw.electronic_rhs(rho, D, O, W, g))
+    corrected = {
+        "x1": -W * e["yn"] - D * e["y1"] - g / 2 * e["x1"],
+        "y1": W * e["xn"] + 2 * O * (1 - 2 * e["n1"]) + D * e["x1"] - g / 2 * e["y1"],
+        "n1": O * e["y1"] - g * e["n1"],
+        "xx": -W / 2 * (e["xy"] + e["yx"]) - D * (e["xy"] + e["yx"]) - g * e["xx"],
+        "xy": W / 2 * (e["xx"] - e["yy"]) - 4 * O * e["xn"] + 2 * O * e["x1"] + D * (e["xx"] - e["yy"]) - g * e["xy"],
+        "xn": -W * e["yn"] + O * e["xy"] - D * e["yn"] - 1.5 * g * e["xn"],
+        "yy": W / 2 * (e["xy"] + e["yx"]) - 4 * O * (e["yn"] + e["ny"]) + 2 * O * (e["y1"] + e["1y"])
+              + D * (e["xy"] + e["yx"]) - g * e["yy"],
+        "yn": W * e["xn"] + O * (e["yy"] - 4 * e["nn"] + 2 * e["1n"]) + D * e["xn"] - 1.5 * g * e["yn"],
+        "nn": O * (e["yn"] + e["ny"]) - 2 * g * e["nn"],
+    }
+    for key, value in corrected.items():
+        assert d[key] == pytest.approx(value, abs=1e-12), key
+    # as printed, the Omega term of d<sigma_1^y>/dt (seen from |dd>) and the decay of s_nn (from |uu>) are wrong
+    for k, printed in (("y1", lambda e: -2 * O * (1 - 2 * e["n1"])), ("nn", lambda e: -g * e["nn"])):
+        state = np.diag(np.eye(4)[0 if k == "y1" else 3])
+        e, d = _expectations(state), _expectations(fw.electronic_rhs(state, 0.0, O, 0.0, g))
+        assert abs(d[k] - printed(e)) > 0.1, k
+
+
+def test_ion_pair_scales_balance_the_forces():
+    m, w = 40 * const.atomic_mass, 2 * np.pi * 1e6
+    s = fw.ion_pair_scales(m, w)
+    x0 = s["x0_rel"]
+    coulomb, trap = const.e**2 / (4 * np.pi * const.epsilon_0 * x0**2), m * w**2 * x0 / 2
+    assert coulomb == pytest.approx(trap, rel=1e-12)
+    assert x0 == pytest.approx(5.6e-6, rel=0.01)  # two 40Ca+ ions at 1 MHz: 5.6 micrometre (James 1998)
+    # <x^2> = 1/2 in the ground state: Var(delta x_rel) = hbar / (2 mu omega_rel) with mu = m / 2
+    assert s["ell0"] ** 2 / 2 == pytest.approx(const.hbar / (m * s["omega_rel"]), rel=1e-12)
+    with pytest.raises(ValueError, match="trap_frequency"):
+        fw.ion_pair_scales(m, -1.0)
+
+
+def test_amplitude_of_a_growing_sinusoid():
+    period = 2.0
+    t = np.arange(0, 40 + 1e-9, period / 64)
+    x = 0.5 * t * np.sin(2 * np.pi * t / period + 0.3)
+    tA, A = fw.amplitude(t, x, period)
+    assert tA[0] == pytest.approx(period - period / 64)
+    k = tA > 10
+    # |x| peaks every half period, so the window holds a peak of the envelope 0.5 t no older than that
+    assert np.all(A[k] <= 0.5 * tA[k] + 1e-12)
+    assert np.all(A[k] >= 0.99 * 0.5 * (tA[k] - period / 2))
+    with pytest.raises(ValueError, match="period"):
+        fw.amplitude(t, x, 0.3)
+
+
+def test_exact_snapshots_are_the_reduced_states():
+    T = 4 * P.tau_d
+    run = fw.solve_exact(P, 12, T, (0.0, 9.0), (8.0, 8.0), snapshot_times=[0.0, T / 2, T])
+    np.testing.assert_allclose(run.snapshot_t, [0.0, T / 2, T], atol=P.tau_d / 16)
+    final = np.einsum("iinm->nm", run.state)
+    np.testing.assert_allclose(run.snapshots[-1], final, atol=1e-14)
+    n = np.arange(12)
+    for ts, rho in zip(run.snapshot_t, run.snapshots):
+        assert np.trace(rho).real == pytest.approx(1.0, abs=1e-12)
+        assert np.real(np.diag(rho)) @ n == pytest.approx(np.interp(ts, run.t, run.n_ph), abs=1e-12)
+    with pytest.raises(ValueError, match="snapshot_times"):
+        fw.solve_exact(P, 12, T, (0.0, 9.0), (8.0, 8.0), snapshot_times=[2 * T])

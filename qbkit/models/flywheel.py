@@ -26,10 +26,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.constants as const
 import scipy.linalg
+from scipy.integrate import solve_ivp
 
-__all__ = ["electronic_operators", "FlywheelParameters", "oscillator_moment_rhs", "electronic_rhs",
-           "electronic_generators", "MeanFieldRun", "integrate_mean_field", "two_stroke", "ExactRun", "solve_exact"]
+__all__ = ["electronic_operators", "FlywheelParameters", "ion_pair_scales", "oscillator_moment_rhs", "electronic_rhs",
+           "electronic_generators", "MeanFieldRun", "integrate_mean_field", "mean_field_density_matrices",
+           "two_stroke", "amplitude", "ExactRun", "solve_exact"]
 
 
 def electronic_operators():
@@ -85,6 +88,74 @@ def two_stroke(t, low, high, tau_d):
     r"""The two-stroke protocol: ``low`` for :math:`0\le t \bmod \tau_d < \tau_d/2`, ``high`` after."""
     phase = np.mod(np.asarray(t, dtype=float), tau_d)
     return np.where(phase < tau_d / 2, low, high)
+
+
+def ion_pair_scales(mass, trap_frequency):
+    r"""Length scales of two singly charged ions in a harmonic trap (supplemental material, Sec. S1).
+
+    Equilibrium distance :math:`x^0_{rel} = (e^2/2\pi m\omega^2\epsilon_0)^{1/3}` (where the Coulomb force
+    :math:`e^2/4\pi\epsilon_0x^2` balances the trap force :math:`m\omega^2x/2` on each ion) and the
+    oscillator length of the relative motion, :math:`\ell_0 = \sqrt{\hbar/\mu\omega_{rel}} =
+    \sqrt{2\hbar/m\omega_{rel}}` with :math:`\mu = m/2`, :math:`\omega_{rel} = \sqrt3\,\omega`
+    (main text below Eq. (1); :math:`\delta x_{rel} = \ell_0 x`, :math:`x = (a + a^\dagger)/\sqrt2`).
+
+    Parameters
+    ----------
+    mass : float
+        Mass of one ion in kg.
+    trap_frequency : float
+        Angular trap frequency ω in rad/s.
+
+    Returns
+    -------
+    dict
+        ``x0_rel`` and ``ell0`` in m, ``omega_rel`` in rad/s.
+
+    Raises
+    ------
+    ValueError
+        If ``mass`` or ``trap_frequency`` is not positive.
+    """
+    for name, v in (("mass", mass), ("trap_frequency", trap_frequency)):
+        if not (np.isfinite(v) and v > 0):
+            raise ValueError(f"{name} must be > 0, got {v}")
+    omega_rel = np.sqrt(3.0) * trap_frequency
+    x0 = (const.e**2 / (2 * np.pi * mass * trap_frequency**2 * const.epsilon_0)) ** (1 / 3)
+    return {"x0_rel": x0, "ell0": np.sqrt(2 * const.hbar / (mass * omega_rel)), "omega_rel": omega_rel}
+
+
+def amplitude(t, x, period):
+    r"""Oscillation amplitude :math:`A(t) = \max|\langle x\rangle|` over the last period before ``t``.
+
+    Parameters
+    ----------
+    t : ndarray, shape (n_t,)
+        Uniform sample times, starting at 0.
+    x : ndarray, shape (..., n_t)
+    period : float
+        Window length (the drive period :math:`\tau_d`); a whole number of sample steps.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        Times ``t[k - 1:]`` (shape (n_t - k + 1,)) and amplitudes (shape (..., n_t - k + 1)),
+        with ``k`` samples per period. Sampled maxima: with ``k`` samples per period the
+        amplitude of a sinusoid is underestimated by at most :math:`1-\cos(\pi/k)`.
+
+    Raises
+    ------
+    ValueError
+        If the sampling does not divide ``period`` or the series is shorter than one period.
+    """
+    t, x = np.asarray(t, float), np.asarray(x, float)
+    dt = t[1] - t[0]
+    k = int(round(period / dt))
+    if abs(k * dt - period) > 1e-9 * period or k < 2:
+        raise ValueError(f"period {period} is not a whole number (>= 2) of sample steps {dt}")
+    if t.size < k:
+        raise ValueError("the series is shorter than one period")
+    windows = np.lib.stride_tricks.sliding_window_view(np.abs(x), k, axis=-1)
+    return t[k - 1:], windows.max(axis=-1)
 
 
 def oscillator_moment_rhs(m, s_nn, p):
@@ -266,6 +337,57 @@ def integrate_mean_field(p, t_max, Delta, Omega, steps_per_half=24, samples_per_
     return MeanFieldRun(t, X, s_nn, (X2 + P2 - 1) / 2, X2 - X**2)
 
 
+def mean_field_density_matrices(p, t_max, Delta, Omega, N_fock=30, samples_per_half=4):
+    r"""Eq. (4) integrated directly as two density matrices, an independent check of the moment equations.
+
+    :math:`\varrho_{ph}` on ``N_fock`` Fock states under :math:`\tilde H_{ph}` and :math:`\varrho_{el}` (4 by 4)
+    under :math:`\tilde H_{el}` and the decay, from :math:`|0\rangle\otimes|\downarrow\downarrow\rangle`, with
+    SciPy's DOP853 (rtol 1e-11, atol 1e-13), one call per stroke of the two-stroke drive.
+
+    Parameters
+    ----------
+    p : FlywheelParameters
+    t_max : float
+        Final time (rounded to whole half periods).
+    Delta, Omega : tuple (low, high) of float
+        Drive values in the first and second half of each period.
+    N_fock : int, optional
+        Fock states of :math:`\varrho_{ph}`; the state must stay well inside them.
+    samples_per_half : int, optional
+
+    Returns
+    -------
+    (ndarray, ndarray, ndarray)
+        Times, :math:`\langle x\rangle` and :math:`s_{nn}`, each of shape (n_t,).
+    """
+    N = int(N_fock)
+    a = np.diag(np.sqrt(np.arange(1, N)), 1)
+    x = (a + a.T) / np.sqrt(2)
+    H0, V = p.omega_rel * a.T @ a, p.kappa1 * x + p.kappa2 * x @ x
+    nn = _OPS["nn"]
+
+    def rhs(t, y, D, O):
+        rp, re = y[: N * N].reshape(N, N), y[N * N:].reshape(4, 4)
+        s = np.real(np.trace(nn @ re))
+        W = p.V0 + np.real(np.trace(V @ rp))
+        H = H0 + s * V
+        return np.concatenate([(-1j * (H @ rp - rp @ H)).ravel(), electronic_rhs(re, D, O, W, p.gamma).ravel()])
+
+    y = np.zeros(N * N + 16, complex)
+    y[0] = y[N * N] = 1.0
+    half = p.tau_d / 2
+    ts, xs, ss = [0.0], [0.0], [0.0]
+    for k in range(int(np.floor(t_max / half + 1e-9))):
+        te = k * half + half * np.arange(1, samples_per_half + 1) / samples_per_half
+        sol = solve_ivp(rhs, (k * half, te[-1]), y, method="DOP853", rtol=1e-11, atol=1e-13, t_eval=te,
+                        args=(Delta[k % 2], Omega[k % 2]))
+        y = sol.y[:, -1]
+        ts += list(te)
+        xs += [np.real(np.trace(x @ sol.y[: N * N, j].reshape(N, N))) for j in range(te.size)]
+        ss += [np.real(sol.y[N * N + 15, j]) for j in range(te.size)]
+    return np.array(ts), np.array(xs), np.array(ss)
+
+
 def _electronic_superoperator(Delta, Omega, V0, gamma):
     """(16, 16) complex matrix of electronic_rhs on vec(rho_el) (row-major), with <W> = V0."""
     units = np.eye(16).reshape(16, 4, 4)
@@ -291,10 +413,14 @@ def _even_superoperator(Delta, Omega, V0, gamma):
 
 @dataclass
 class ExactRun:
-    r"""Sampled exact solution of Eq. (3): ``t``, ``x`` = ⟨x⟩, ``s_nn``, ``n_ph``, ``var_x``
-    (:math:`\langle x^2\rangle - \langle x\rangle^2`), each of shape (n_t,); ``top`` (n_t,) the
-    population of the highest Fock state kept; ``state`` the final density matrix as an array
-    of shape (4, 4, N, N) (electronic ket, bra, Fock ket, bra) in the Schrödinger picture."""
+    r"""Sampled exact solution of Eq. (3).
+
+    ``t``, ``x`` = ⟨x⟩, ``s_nn``, ``n_ph``, ``var_x`` (:math:`\langle x^2\rangle - \langle x\rangle^2`) and
+    ``top`` (the population of the highest Fock state kept), each of shape (n_t,); ``state``, the final
+    density matrix as an array of shape (4, 4, N, N) (electronic ket, bra, Fock ket, bra);
+    ``snapshot_t`` (k,) and ``snapshots`` (k, N, N), the oscillator's reduced state at the requested
+    times. States are in the Schrödinger picture.
+    """
 
     t: np.ndarray
     x: np.ndarray
@@ -303,9 +429,11 @@ class ExactRun:
     var_x: np.ndarray
     top: np.ndarray
     state: np.ndarray
+    snapshot_t: np.ndarray
+    snapshots: np.ndarray
 
 
-def solve_exact(p, N_fock, t_max, Delta, Omega, steps_per_half=8, samples_per_period=8):
+def solve_exact(p, N_fock, t_max, Delta, Omega, steps_per_half=8, samples_per_period=8, snapshot_times=()):
     r"""Integrate the master equation (3) on Fock(N) ⊗ ions, from :math:`|0\rangle\otimes|\downarrow\downarrow\rangle`.
 
     The oscillator's free rotation :math:`e^{-i\omega_{rel}a^\dagger a t}` is taken out exactly
@@ -326,10 +454,18 @@ def solve_exact(p, N_fock, t_max, Delta, Omega, steps_per_half=8, samples_per_pe
     Delta, Omega : tuple (low, high) of float
         Drive values in the first and second half of each period.
     steps_per_half, samples_per_period : int, optional
+    snapshot_times : sequence of float, optional
+        Times (moved to the nearest step) at which to keep the oscillator's reduced state.
 
     Returns
     -------
     ExactRun
+
+    Raises
+    ------
+    ValueError
+        If ``N_fock`` is not an integer >= 2, the sampling does not divide the period, or a
+        snapshot time is outside [0, t_max].
     """
     N = int(N_fock)
     if N != N_fock or N < 2:
@@ -343,6 +479,10 @@ def solve_exact(p, N_fock, t_max, Delta, Omega, steps_per_half=8, samples_per_pe
     # X is banded; in the interaction picture band d (entries X[k, k + d]) turns by exp(-i w d t)
     bands = [(d, np.diagonal(X, d).copy()) for d in range(-2, 3) if np.any(np.diagonal(X, d))]
     h = p.tau_d / (2 * steps_per_half)
+    n_half = int(np.floor(t_max / (p.tau_d / 2) + 1e-9))
+    snap_steps = [int(round(ts / h)) for ts in snapshot_times]
+    if any(not 0 <= k <= n_half * steps_per_half for k in snap_steps):
+        raise ValueError(f"snapshot_times must lie in [0, t_max], got {list(snapshot_times)}")
     c = _COUPLED
     U, U2 = [], []  # integrating factors exp(S h/2) and exp(S h) of the two strokes
     for D, O in ((Delta[0], Omega[0]), (Delta[1], Omega[1])):
@@ -372,16 +512,21 @@ def solve_exact(p, N_fock, t_max, Delta, Omega, steps_per_half=8, samples_per_pe
     every = 2 * steps_per_half // samples_per_period
     x2 = x @ x
 
-    def record(t, R):
-        rho = R[diag_el].sum(axis=0)
+    def phonon_state(t, R):
         u = np.exp(-1j * p.omega_rel * n * t)
-        rho = (u[:, None] * rho) * u.conj()[None, :]  # back to the Schroedinger picture
+        return (u[:, None] * R[diag_el].sum(axis=0)) * u.conj()[None, :]  # back to the Schroedinger picture
+
+    snaps = {}
+
+    def record(t, R):
+        rho = phonon_state(t, R)
         mx = np.real(np.trace(x @ rho))
         pops = np.real(np.diag(rho))
         return (t, mx, np.real(np.trace(R[8])), pops @ n, np.real(np.trace(x2 @ rho)) - mx**2, pops[-1])
 
     out = [record(0.0, R)]
-    n_half = int(np.floor(t_max / (p.tau_d / 2) + 1e-9))
+    if 0 in snap_steps:
+        snaps[0] = phonon_state(0.0, R)
     step = 0
     for half in range(n_half):
         Uh, Uhh = U[half % 2], U2[half % 2]
@@ -402,9 +547,13 @@ def solve_exact(p, N_fock, t_max, Delta, Omega, steps_per_half=8, samples_per_pe
             step += 1
             if step % every == 0:
                 out.append(record(step * h, R))
+            if step in snap_steps:
+                snaps[step] = phonon_state(step * h, R)
     cols = list(zip(*out))
     u = np.exp(-1j * p.omega_rel * n * step * h)
     even = np.zeros((16, N, N), dtype=complex)
     even[_EVEN] = (u[:, None] * R) * u.conj()[None, :]
     state = np.einsum("ia,abnm,jb->ijnm", _V, even.reshape(4, 4, N, N), _V.conj())  # to the product basis
-    return ExactRun(*(np.array(col) for col in cols), state)
+    keys = sorted(snaps)
+    return ExactRun(*(np.array(col) for col in cols), state, np.array(keys) * h,
+                    np.array([snaps[k] for k in keys]).reshape(len(keys), N, N))
