@@ -140,6 +140,8 @@ def martins2023_cases():
             lambda: fw.integrate_mean_field(p, 100.0, (0.0, Delta_max), (Omega, Omega)),
         "martins2023: exact master equation, N = 60 Fock states, to t = 400 (Lawson RK4)":
             lambda: fw.solve_exact(p, 60, 400.0, (0.0, 9.0), (8.0, 8.0)),
+        "martins2023: the same with N = 120 (truncation check)":
+            lambda: fw.solve_exact(p, 120, 400.0, (0.0, 9.0), (8.0, 8.0)),
     }
 
 

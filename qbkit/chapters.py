@@ -93,6 +93,29 @@ CHAPTERS = {
                 "g_rect": P.number_range(1e-3, 10.0),
             },
         ),
+        Chapter(
+            "martins2023_rydberg_flywheel",
+            "A Rydberg ion flywheel for quantum work storage (Martins et al.)",
+            {
+                "gamma": P.number_range(0.01, 100.0),
+                "omega": P.number_range(0.5, 100.0),
+                "kappa1": P.number_range(-20.0, 20.0),
+                "kappa2": P.number_range(-5.0, 5.0),
+                "V0": P.number_range(-200.0, 200.0),
+                "V0_kappa2": P.number_range(-200.0, 200.0),
+                "Omega": P.number_range(0.0, 100.0),
+                "Delta_min": P.number_range(-100.0, 100.0),
+                "Delta_max": P.number_range(-100.0, 100.0),
+                "Delta": P.number_range(-100.0, 100.0),
+                "Omega_min": P.number_range(0.0, 100.0),
+                "Omega_max": P.number_range(0.0, 100.0),
+                "t_max": P.number_range(5.0, 1000.0),  # gamma t; the charging fit needs several periods
+                "t_map": P.number_range(1.0, 1000.0),
+                "n_grid": P.int_range(3, 201),
+                "N_fock": P.int_range(10, 300),
+                "N_check": P.int_range(10, 300),
+            },
+        ),
     ]
 }
 

@@ -17,6 +17,7 @@ from qbkit.models import collisional_battery as cb
 from qbkit.models import common_reservoir as cr
 from qbkit.models import rotor as rt
 from qbkit.models import ensemble_battery as eb
+from qbkit.models import flywheel as fw
 from qbkit.params import ParameterError
 from qbkit.series import refine_peak
 from qbkit.thermo import bose_occupation
@@ -25,6 +26,7 @@ CHAPTER = "quach2020_dark_states"
 AGING = "pirmoradian2019_aging"
 SALVIA = "salvia2023_collisional_charging"
 LEITCH = "leitch2024_quantum_rotor"
+MARTINS = "martins2023_rydberg_flywheel"
 
 
 @pytest.mark.parametrize(
@@ -54,6 +56,12 @@ LEITCH = "leitch2024_quantum_rotor"
         (["run", LEITCH, "-p", "I", "0"], "I"),
         (["run", LEITCH, "-p", "beta1", "-0.1"], "beta1"),
         (["run", LEITCH, "-p", "gamma", "0"], "gamma"),        # no load: no steady state
+        (["run", MARTINS, "-p", "omega", "0"], "omega"),
+        (["run", MARTINS, "-p", "N_fock", "5"], "N_fock"),     # too few Fock states for the figures
+        (["run", MARTINS, "-p", "N_fock", "60.5"], "N_fock"),
+        (["run", MARTINS, "-p", "t_max", "1"], "t_max"),       # too short for the charging fit
+        (["run", MARTINS, "-p", "n_grid", "2"], "n_grid"),
+        (["run", MARTINS, "-p", "Delta_max", "inf"], "Delta_max"),
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, argv, names):
@@ -209,3 +217,25 @@ def test_rotor_run_with_changed_parameters(tmp_path):
     assert summary["Q2_ss(beta_ratio=0.2)"] == pytest.approx(Q2, rel=1e-5)
     assert summary["Q2_ss(beta_ratio=0.2)"] != pytest.approx(0.0031167, rel=1e-2)  # the lam = 0.1 value
     assert summary["first_law_residual_max"] < 1e-14
+
+
+def test_flywheel_run_with_changed_parameters(tmp_path):
+    """A real, short run of the flywheel chapter (about 15 s), checked against the library and Eq. (4) directly."""
+    out = tmp_path / "martins"
+    argv = ["run", MARTINS, "-p", "t_max", "20", "-p", "t_map", "10", "-p", "n_grid", "9", "-p", "N_fock", "20",
+            "-p", "N_check", "30", "--out", str(out)]
+    assert main(argv) == 0
+    names = {p.name for p in out.iterdir()}
+    for fig in ("fig2", "fig3", "figS1", "figS2", "ergotropy"):
+        assert {f"martins2023-{fig}.{ext}" for ext in ("png", "pdf", "csv")} <= names
+    summary = json.loads((out / "summary.json").read_text())
+    p = fw.FlywheelParameters()
+    # the mean-field amplitude at gamma t = 20 from the two density matrices of Eq. (4), not the moment equations
+    t, x, _ = fw.mean_field_density_matrices(p, 20 + p.tau_d, (0.0, 9.0), (8.0, 8.0), N_fock=30, samples_per_half=8)
+    tA, A = fw.amplitude(t, x, p.tau_d)
+    # the chapter's RK4 (24 steps per half period) is good to about 1e-4 in <x>
+    assert summary["amplitude(t=400,detuning,kappa2=0)"] == pytest.approx(np.interp(20, tA, A), rel=1e-3)
+    # exact n_ph at gamma t = t_map = 10 with 20 Fock states
+    run = fw.solve_exact(p, 20, 10 + p.tau_d, (0.0, 9.0), (8.0, 8.0), samples_per_period=16)
+    assert summary["n_ph(t=100,detuning,exact)"] == pytest.approx(np.interp(10, run.t, run.n_ph), rel=1e-5)
+    assert summary["n_ph(t=100,detuning,exact)"] != pytest.approx(summary["n_ph(t=100,detuning)"], rel=0.05)

@@ -18,7 +18,8 @@ operator algebra (:func:`electronic_generators`). Both are vectorized over a bat
 sets, so a whole map of Fig. 3 is one integration (:func:`integrate_mean_field`).
 
 Exact solution, Eq. (3): :func:`solve_exact`, in the interaction picture of the oscillator with the
-ions' propagator as integrating factor.
+ions' propagator as integrating factor, on the 10 components of the ions' state that are even under
+swapping the two ions.
 """
 
 from __future__ import annotations
@@ -452,8 +453,11 @@ def solve_exact(p, N_fock, t_max, Delta, Omega, steps_per_half=8, samples_per_pe
     and so is the electronic part at :math:`W = V_0` (drive, decay and :math:`V_0n_1n_2`, constant
     within each half period), through Lawson's integrating-factor Runge-Kutta method of order 4.
     What is left for the Runge-Kutta stages is the coupling
-    :math:`-i[(\kappa_1\tilde x + \kappa_2\tilde x^2)n_1n_2,\varrho]`, which is small. Each stage costs
-    eight N-by-N products; switches of the two-stroke drive fall on step boundaries.
+    :math:`-i[(\kappa_1\tilde x + \kappa_2\tilde x^2)n_1n_2,\varrho]`, which is small. The ions' state is
+    kept on its 10 swap-even components (the model and the initial state are symmetric under
+    exchanging the ions), and the coupling touches only the five that involve
+    :math:`|\uparrow\uparrow\rangle`, so the Runge-Kutta stages live on those five. Switches of the two-stroke
+    drive fall on step boundaries.
 
     Parameters
     ----------
