@@ -349,6 +349,13 @@ def integrate_mean_field(p, t_max, Delta, Omega, steps_per_half=24, samples_per_
     return MeanFieldRun(t, X, s_nn, (X2 + P2 - 1) / 2, X2 - X**2)
 
 
+def _position_and_coupling(p, N):
+    """x = (a + a^dag)/sqrt2 on N Fock states and W(x) - V0 = kappa1 x + kappa2 x^2, both (N, N)."""
+    a = np.diag(np.sqrt(np.arange(1, N)), 1)
+    x = (a + a.T) / np.sqrt(2)
+    return x, p.kappa1 * x + p.kappa2 * x @ x
+
+
 def mean_field_density_matrices(p, t_max, Delta, Omega, N_fock=30, samples_per_half=4):
     r"""Eq. (4) integrated directly as two density matrices, an independent check of the moment equations.
 
@@ -373,9 +380,8 @@ def mean_field_density_matrices(p, t_max, Delta, Omega, N_fock=30, samples_per_h
         Times, :math:`\langle x\rangle` and :math:`s_{nn}`, each of shape (n_t,).
     """
     N = int(N_fock)
-    a = np.diag(np.sqrt(np.arange(1, N)), 1)
-    x = (a + a.T) / np.sqrt(2)
-    H0, V = p.omega_rel * a.T @ a, p.kappa1 * x + p.kappa2 * x @ x
+    x, V = _position_and_coupling(p, N)
+    H0 = p.omega_rel * np.diag(np.arange(N, dtype=float))
     nn = _OPS["nn"]
 
     def rhs(t, y, D, O):
@@ -488,9 +494,7 @@ def solve_exact(p, N_fock, t_max, Delta, Omega, steps_per_half=8, samples_per_pe
     if (2 * steps_per_half) % samples_per_period:
         raise ValueError("samples_per_period must divide 2 * steps_per_half")
     n = np.arange(N)
-    a = np.diag(np.sqrt(n[1:]), 1)
-    x = (a + a.T) / np.sqrt(2)
-    X = p.kappa1 * x + p.kappa2 * x @ x  # coupling beyond V0, Schroedinger picture
+    x, X = _position_and_coupling(p, N)  # X: coupling beyond V0, Schroedinger picture
     # X is banded; in the interaction picture band d (entries X[k, k + d]) turns by exp(-i w d t)
     bands = [(d, np.diagonal(X, d).copy()) for d in range(-2, 3) if np.any(np.diagonal(X, d))]
     h = p.tau_d / (2 * steps_per_half)
