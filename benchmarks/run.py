@@ -147,7 +147,7 @@ def martins2023_cases():
 
 def chapter(name):
     def run():
-        from qbkit.runner import run_chapter
+        from qbkit.book.runner import run_chapter
 
         with tempfile.TemporaryDirectory() as tmp:
             run_chapter(name, [], Path(tmp) / "out", progress=False)
@@ -164,7 +164,7 @@ def main(argv=None):
     for name, fn in cases.items():
         print(f"{best_of(fn, args.repeat):8.2f} s  {name}", flush=True)
     if not args.no_chapters:
-        from qbkit.chapters import CHAPTERS
+        from qbkit.book.registry import CHAPTERS
 
         for name in CHAPTERS:
             print(f"{best_of(chapter(name), 1):8.2f} s  chapter {name} end to end (qbkit run, incl. kernel start)",

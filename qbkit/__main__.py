@@ -1,5 +1,7 @@
+"""``python -m qbkit``: the command line (see :mod:`qbkit.book.cli`)."""
+
 import sys
 
-from .cli import main
+from .book.cli import main
 
 sys.exit(main())

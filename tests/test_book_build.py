@@ -2,7 +2,7 @@
 
 import nbformat
 
-from qbkit.book import build
+from qbkit.book.build import build
 
 
 def test_failing_chapter_stops_the_build(tmp_path, capsys):

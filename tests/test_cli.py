@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import qutip
 
-from qbkit import runner
-from qbkit.chapters import get_chapter, validate_parameters
-from qbkit.cli import main
+from qbkit.book import runner
+from qbkit.book.registry import get_chapter, validate_parameters
+from qbkit.book.cli import main
 from qbkit.collision import Ladder, collide_exact, qubit_state
 from qbkit.dicke import DickeEnsemble
 from qbkit.models import collisional_battery as cb
@@ -18,7 +18,7 @@ from qbkit.models import common_reservoir as cr
 from qbkit.models import rotor as rt
 from qbkit.models import ensemble_battery as eb
 from qbkit.models import flywheel as fw
-from qbkit.params import ParameterError
+from qbkit.book.params import ParameterError
 from qbkit.series import refine_peak
 from qbkit.thermo import bose_occupation
 
@@ -102,7 +102,7 @@ def test_failed_run_leaves_an_existing_result_untouched(tmp_path, monkeypatch):
         raise runner.ChapterFailed("quach2020_dark_states: cell 3 raised ValueError: boom")
 
     monkeypatch.setattr(runner, "execute_notebook", fail)
-    assert main(["run", CHAPTER, "-p", "T", "0.5", "--out", str(out)]) == 1
+    assert main(["run", CHAPTER, "-p", "T", "0.5", "--out", str(out), "--force"]) == 1
     assert json.loads((out / "summary.json").read_text()) == {"good": 1}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["partial", "run"]  # no staging left
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from qbkit.chapters import CHAPTERS
+from qbkit.book.registry import CHAPTERS
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"

@@ -6,9 +6,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from qbkit.chapters import CHAPTERS, get_chapter
-from qbkit.nbtools import CHECK_MARK, problems
-from qbkit.params import parameters_cell
+from qbkit.book.registry import CHAPTERS, get_chapter
+from qbkit.book.nbtools import CHECK_MARK, problems
+from qbkit.book.params import parameters_cell
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

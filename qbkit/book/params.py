@@ -1,7 +1,7 @@
 """Chapter parameters: read from a notebook's ``parameters`` cell, validated by rules.
 
 The notebook's parameters cell is the single source of names, types, defaults and
-help texts (``name: type = literal  # unit, meaning``); :mod:`qbkit.chapters` adds
+help texts (``name: type = literal  # unit, meaning``); :mod:`qbkit.book.registry` adds
 the rules (ranges, choices). The same validation runs in ``qbkit run`` before
 anything executes and in the notebook's validation cell.
 """
@@ -12,6 +12,7 @@ import ast
 import io
 import json
 import math
+import re
 import tokenize
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -27,9 +28,10 @@ __all__ = [
     "coerce",
     "parse_cli_value",
     "positive",
-    "int_range",
-    "number_range",
+    "in_range",
     "one_of",
+    "at_most",
+    "paper_value",
 ]
 
 TYPES = {"int": int, "float": float, "str": str, "bool": bool, "list": list}
@@ -60,6 +62,38 @@ class Param:
     default: Any
     help: str = ""
     rule: Callable[[Any], str | None] | None = field(default=None, compare=False)
+
+    @property
+    def paper(self):
+        """The paper's value from a ``(paper: X)`` note in the help text, or None (see :func:`paper_value`)."""
+        return paper_value(self.help)
+
+
+_PAPER = re.compile(r"\(paper: ([^)]*)\)")
+
+
+def paper_value(help_text):
+    """The value X of a ``(paper: X)`` note in a parameter's help text, or None.
+
+    X is read as a Python literal (``140``, ``0.0187``, ``"thermal"``); a note that is not
+    a literal (``(paper: not stated)``) gives None.
+    """
+    found = _PAPER.search(help_text)
+    if not found:
+        return None
+    text = found.group(1).strip()
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        pass
+    try:  # a plain fraction such as 1/2
+        node = ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return None
+    if (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div)
+            and all(isinstance(v, ast.Constant) and _is_number(v.value) for v in (node.left, node.right))):
+        return node.left.value / node.right.value
+    return None
 
 
 def parameters_cell(nb):
@@ -178,14 +212,9 @@ def positive(x):
     return None if x > 0 else "must be > 0"
 
 
-def int_range(lo, hi):
-    def rule(x):
-        return None if lo <= x <= hi else f"must be between {lo} and {hi}"
+def in_range(lo, hi):
+    """Rule: ``lo <= x <= hi`` (for ints and floats alike)."""
 
-    return rule
-
-
-def number_range(lo, hi):
     def rule(x):
         return None if lo <= x <= hi else f"must be between {lo} and {hi}"
 
@@ -199,13 +228,27 @@ def one_of(*choices):
     return rule
 
 
+def at_most(name, other):
+    """Relation between two parameters: ``name <= other`` (checked after each value's own rule)."""
+
+    def relation(values):
+        if values[name] > values[other]:
+            return name, f"must not exceed {other} = {values[other]:g}, got {values[name]:g}"
+        return None
+
+    return relation
+
+
 def frozen(values):
     """A read-only mapping of validated values (lists become tuples)."""
     return MappingProxyType({k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
 
 
-def validate(params, values):
+def validate(params, values, relations=()):
     """Validate a complete set of values against ``params``; return them normalized.
+
+    ``relations`` are rules that involve several parameters (e.g. :func:`at_most`); each
+    takes the full dict of values and returns ``(name, message)`` or None.
 
     Raises
     ------
@@ -219,4 +262,8 @@ def validate(params, values):
     out = {}
     for name, p in params.items():
         out[name] = coerce(p, values[name] if name in values else p.default)
+    for relation in relations:
+        problem = relation(out)
+        if problem:
+            raise ParameterError(*problem)
     return out

@@ -1,7 +1,7 @@
 """The book's chapters: where each notebook lives and the rules its parameters obey.
 
 Names, types, defaults and help texts come from each notebook's ``parameters``
-cell (:func:`qbkit.params.read_parameters`); this registry adds only the rules.
+cell (:func:`qbkit.book.params.read_parameters`); this registry adds only the rules.
 """
 
 from __future__ import annotations
@@ -17,15 +17,30 @@ __all__ = ["Chapter", "CHAPTERS", "repo_root", "get_chapter", "validate_paramete
 
 @dataclass(frozen=True)
 class Chapter:
-    """A book chapter: its notebook, title and parameter rules."""
+    """A book chapter: its notebook, title and parameter rules.
+
+    ``rules`` maps every parameter to a rule of its own value; ``relations`` are rules
+    between parameters (:func:`qbkit.book.params.at_most`, ...). Both are checked before
+    a kernel starts.
+    """
 
     name: str
     title: str
     rules: dict
+    relations: tuple = ()
+
+    @property
+    def prefix(self):
+        """Short id of the chapter (``quach2020``): figure names and scorecard anchors."""
+        return self.name.split("_")[0]
 
     @property
     def notebook(self):
         return repo_root() / "notebooks" / f"{self.name}.ipynb"
+
+    def validate(self, values):
+        """Validate a (partial) dict of values; defaults fill the rest. Raises ParameterError."""
+        return P.validate(self.parameters(), values, self.relations)
 
     def parameters(self):
         """The notebook's parameters with this chapter's rules attached (dict of Param)."""
@@ -40,13 +55,13 @@ CHAPTERS = {
             "Dark-state charging of open quantum batteries (Quach & Munro 2020)",
             {
                 "gamma": P.positive,
-                "T": P.number_range(0.0, 1e3),
+                "T": P.in_range(0.0, 1e3),
                 "battery_initial": P.one_of("ground", "thermal"),
-                "R": P.int_range(1, 100),
-                "N_B": P.int_range(1, 12),
-                "N_B_max": P.int_range(2, 30),
-                "R_max": P.int_range(2, 50),
-                "T_max": P.number_range(0.1, 1e3),
+                "R": P.in_range(1, 100),
+                "N_B": P.in_range(1, 12),
+                "N_B_max": P.in_range(2, 30),
+                "R_max": P.in_range(2, 50),
+                "T_max": P.in_range(0.1, 1e3),
             },
         ),
         Chapter(
@@ -54,67 +69,68 @@ CHAPTERS = {
             "Aging of a quantum battery (Pirmoradian & Mølmer 2019)",
             {
                 "gamma": P.positive,
-                "N": P.int_range(2, 400),
-                "Gamma": P.number_range(0.0, 1e6),
-                "tau_s": P.number_range(1e-4, 1.0),
-                "tau_d": P.number_range(1e-4, 1.0),
-                "tau_d_long": P.number_range(1e-4, 1.0),
-                "t_release": P.number_range(1e-3, 0.25),
+                "N": P.in_range(2, 400),
+                "Gamma": P.in_range(0.0, 1e6),
+                "tau_s": P.in_range(1e-4, 1.0),
+                "tau_d": P.in_range(1e-4, 1.0),
+                "tau_d_long": P.in_range(1e-4, 1.0),
+                "t_release": P.in_range(1e-3, 0.25),
             },
         ),
         Chapter(
             "salvia2023_collisional_charging",
             "Collisional charging of cavity and spin batteries (Salvia et al.)",
             {
-                "d_osc": P.int_range(50, 1000),
-                "two_j": P.int_range(1, 999),
-                "q": P.number_range(0.0, 1.0),
-                "theta_fig2": P.number_range(1e-4, 0.5),
-                "gamma_fig5": P.number_range(0.0, 0.1),
-                "Omega_tau_fig2": P.number_range(1.0, 60.0),
-                "Omega_tau_max_spin": P.number_range(0.5, 20.0),
+                "d_osc": P.in_range(50, 1000),
+                "two_j": P.in_range(1, 999),
+                "q": P.in_range(0.0, 1.0),
+                "theta_fig2": P.in_range(1e-4, 0.5),
+                "gamma_fig5": P.in_range(0.0, 0.1),
+                "Omega_tau_fig2": P.in_range(1.0, 60.0),
+                "Omega_tau_max_spin": P.in_range(0.5, 20.0),
             },
         ),
         Chapter(
             "leitch2024_quantum_rotor",
             "Thermodynamics of a two-qubit quantum rotor device (Leitch, Hammam & De Chiara)",
             {
-                "beta1": P.number_range(0.01, 10.0),
-                "beta_r": P.number_range(0.01, 10.0),
-                "B1": P.number_range(0.1, 100.0),
-                "B2": P.number_range(0.1, 100.0),
-                "g": P.number_range(1e-3, 10.0),
-                "chi": P.number_range(-0.95, 0.95),
-                "lam": P.number_range(1e-4, 10.0),
-                "gamma": P.number_range(1e-7, 1.0),  # > 0: without the load no steady state
-                "I": P.number_range(0.1, 20.0),
-                "L_max": P.int_range(20, 150),
-                "Omega": P.number_range(0.1, 1e4),
-                "g_rect": P.number_range(1e-3, 10.0),
+                "beta1": P.in_range(0.01, 10.0),
+                "beta_r": P.in_range(0.01, 10.0),
+                "B1": P.in_range(0.1, 100.0),
+                "B2": P.in_range(0.1, 100.0),
+                "g": P.in_range(1e-3, 10.0),
+                "chi": P.in_range(-0.95, 0.95),
+                "lam": P.in_range(1e-4, 10.0),
+                "gamma": P.in_range(1e-7, 1.0),  # > 0: without the load no steady state
+                "I": P.in_range(0.1, 20.0),
+                "L_max": P.in_range(20, 150),
+                "Omega": P.in_range(0.1, 1e4),
+                "g_rect": P.in_range(1e-3, 10.0),
             },
         ),
         Chapter(
             "martins2023_rydberg_flywheel",
             "A Rydberg ion flywheel for quantum work storage (Martins et al.)",
             {
-                "gamma": P.number_range(0.01, 100.0),
-                "omega": P.number_range(0.5, 100.0),
-                "kappa1": P.number_range(-20.0, 20.0),
-                "kappa2": P.number_range(-5.0, 5.0),
-                "V0": P.number_range(-200.0, 200.0),
-                "V0_kappa2": P.number_range(-200.0, 200.0),
-                "Omega": P.number_range(0.0, 100.0),
-                "Delta_min": P.number_range(-100.0, 100.0),
-                "Delta_max": P.number_range(-100.0, 100.0),
-                "Delta": P.number_range(-100.0, 100.0),
-                "Omega_min": P.number_range(0.0, 100.0),
-                "Omega_max": P.number_range(0.0, 100.0),
-                "t_max": P.number_range(5.0, 1000.0),  # gamma t; the charging fit needs several periods
-                "t_map": P.number_range(1.0, 1000.0),
-                "n_grid": P.int_range(3, 201),
-                "N_fock": P.int_range(10, 300),
-                "N_check": P.int_range(10, 300),
+                "gamma": P.in_range(0.01, 100.0),
+                "omega": P.in_range(0.5, 100.0),
+                "kappa1": P.in_range(-20.0, 20.0),
+                "kappa2": P.in_range(-5.0, 5.0),
+                "V0": P.in_range(-200.0, 200.0),
+                "V0_kappa2": P.in_range(-200.0, 200.0),
+                "Omega": P.in_range(0.0, 100.0),
+                "Delta_min": P.in_range(-100.0, 100.0),
+                "Delta_max": P.in_range(-100.0, 100.0),
+                "Delta": P.in_range(-100.0, 100.0),
+                "Omega_min": P.in_range(0.0, 100.0),
+                "Omega_max": P.in_range(0.0, 100.0),
+                "t_max": P.in_range(5.0, 1000.0),  # gamma t; the charging fit needs several periods
+                "t_map": P.in_range(1.0, 1000.0),
+                "n_grid": P.in_range(3, 201),
+                "N_fock": P.in_range(10, 300),
+                "N_check": P.in_range(10, 300),
             },
+            relations=(P.at_most("t_map", "t_max"),),
         ),
     ]
 }
@@ -128,7 +144,7 @@ def repo_root():
     FileNotFoundError
         If qbkit is not installed from a checkout of the repository.
     """
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     if not (root / "notebooks").is_dir():
         raise FileNotFoundError(
             f"no notebooks/ next to the qbkit package ({root}); install qbkit with "
@@ -180,11 +196,11 @@ def validate_parameters(chapter, **values):
     ValueError
         A value is out of range, or a name is unknown or missing.
     """
-    params = get_chapter(chapter).parameters()
-    missing = set(params) - set(values)
+    ch = get_chapter(chapter)
+    missing = set(ch.parameters()) - set(values)
     if missing:
         raise ValueError(f"parameter '{sorted(missing)[0]}': missing")
     try:
-        return P.frozen(P.validate(params, values))
+        return P.frozen(ch.validate(values))
     except P.ParameterError as err:
         raise err.kind(str(err)) from None

@@ -1,7 +1,7 @@
-"""Command line: ``qbkit list [CHAPTER]`` and ``qbkit run CHAPTER [-p NAME VALUE]... [--out DIR]``.
+"""Command line: ``qbkit list``, ``qbkit run`` and ``qbkit new``.
 
-Exit codes: 0 success, 1 the chapter failed while executing, 2 bad input (one line
-on stderr naming the parameter; nothing written).
+Exit codes: 0 success, 1 the chapter failed while executing, 2 bad input (one line on
+stderr naming the parameter; nothing written).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from . import params as P
-from .chapters import CHAPTERS, get_chapter
+from .registry import CHAPTERS, get_chapter
 from .runner import ChapterFailed, default_out, run_chapter
 
 
@@ -21,19 +21,26 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser():
     parser = _Parser(prog="qbkit", description="Run the qbkit book's chapters with your parameters.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     ls = sub.add_parser("list", help="list chapters and their parameters")
     ls.add_argument("chapter", nargs="?", help="show only this chapter")
     run = sub.add_parser(
         "run",
         help="execute a chapter with changed parameters",
-        description="Writes the executed notebook, figures (PNG, PDF), their data (CSV) "
-        "and summary.json to DIR (default _build/runs/CHAPTER).",
+        description="Writes the executed notebook, figures (PNG, PDF), their data (CSV), "
+        "summary.json and scorecard.json to DIR (default _build/runs/CHAPTER). A result "
+        "already in the cache (same notebook, qbkit, parameters, environment) is copied.",
     )
     run.add_argument("chapter")
     run.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
-                     metavar=("NAME", "VALUE"), help="set a parameter (repeatable)")
+                     metavar=("NAME", "VALUE"), help="set a parameter (repeatable, once per name)")
     run.add_argument("--out", metavar="DIR", help="output folder")
+    run.add_argument("--force", action="store_true", help="execute even if the cache holds the result")
+    new = sub.add_parser("new", help="start a new chapter from the skeleton",
+                         description="Creates notebooks/NAME.ipynb, its registry entry, its line in "
+                         "_toc.yml, a section of book/errata.md and a bibliography stub.")
+    new.add_argument("name", help="chapter name: firstauthorYEAR_topic, e.g. smith2025_heat_engine")
+    new.add_argument("--title", required=True, help="the paper's title")
     return parser
 
 
@@ -51,7 +58,13 @@ def main(argv=None):
         if args.command == "list":
             _list(args.chapter)
             return 0
-        out = run_chapter(args.chapter, args.parameter, args.out)
+        if args.command == "new":
+            from .skeleton import new_chapter
+
+            for path in new_chapter(args.name, args.title):
+                print(f"qbkit: wrote {path}")
+            return 0
+        out, cached = run_chapter(args.chapter, args.parameter, args.out, force=args.force)
     except P.ParameterError as err:
         print(f"qbkit: error: {err}", file=sys.stderr)
         return 2
@@ -59,7 +72,7 @@ def main(argv=None):
         where = args.out or default_out(args.chapter)
         print(f"qbkit: chapter failed, {where} left unchanged: {err}", file=sys.stderr)
         return 1
-    print(f"qbkit: wrote {out}")
+    print(f"qbkit: wrote {out}{' (from the cache)' if cached else ''}")
     return 0
 
 

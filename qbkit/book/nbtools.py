@@ -1,8 +1,8 @@
 """Keep committed notebooks clean: no outputs except the small nbval check cells.
 
-``python -m qbkit.nbtools check NB...``   exit 1 and name every problem
-``python -m qbkit.nbtools clean NB...``   strip outputs, counts and run metadata in place
-``python -m qbkit.nbtools refresh NB EXECUTED``  copy the outputs of the
+``python -m qbkit.book.nbtools check NB...``   exit 1 and name every problem
+``python -m qbkit.book.nbtools clean NB...``   strip outputs, counts and run metadata in place
+``python -m qbkit.book.nbtools refresh NB EXECUTED``  copy the outputs of the
 ``# NBVAL_CHECK_OUTPUT`` cells of an executed copy into NB (the expected values
 nbval compares against), then clean NB
 """
@@ -77,7 +77,7 @@ def refresh(nb, executed):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m qbkit.nbtools", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m qbkit.book.nbtools", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
     for name in ("check", "clean"):
         sub.add_parser(name).add_argument("notebooks", nargs="+")

@@ -1,0 +1,180 @@
+"""Content-hash cache of executed chapters, under ``_build/cache/CHAPTER/KEY/``.
+
+A chapter is executed again only when something it depends on changed. The key is a
+SHA-256 over
+
+* the chapter's notebook file (sources and the nbval reference outputs),
+* every ``.py`` file of the ``qbkit`` package,
+* the full set of parameter values (defaults filled in),
+* the lock file of the environment and the Python version and machine.
+
+An entry holds the executed notebook, every figure (PNG, PDF), its CSV, ``summary.json``,
+``scorecard.json``, ``parameters.json`` and ``run.json`` (when, how long, by which executor,
+git commit, versions). Entries appear by an atomic rename of a finished folder, so a failed
+or interrupted execution never enters the cache.
+
+jupyter-cache was considered: it keys a notebook on its code cells only, not on the package
+it imports, the injected parameters or the environment, and it executes with nbclient
+rather than papermill, so it would serve stale results here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .environment import git_commit, lock_file, versions
+from .registry import get_chapter, repo_root
+
+__all__ = ["Entry", "cache_root", "chapter_key", "parameters_hash", "lookup", "Staging"]
+
+
+def cache_root(root=None):
+    """``$QBKIT_CACHE_DIR`` if set, else ``_build/cache`` of the repository at ``root`` (default: this one)."""
+    if os.environ.get("QBKIT_CACHE_DIR"):
+        return Path(os.environ["QBKIT_CACHE_DIR"])
+    return Path(root or repo_root()) / "_build" / "cache"
+
+
+def parameters_hash(parameters):
+    """SHA-256 (first 16 hex digits) of a full parameter dict, independent of key order."""
+    text = json.dumps(dict(parameters), sort_keys=True, default=list)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _package_files():
+    package = Path(__file__).resolve().parents[1]
+    return sorted(package.rglob("*.py"))
+
+
+def chapter_key(notebook, parameters, root=None):
+    """The cache key of one execution of ``notebook`` with the full ``parameters``.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        The source notebook.
+    parameters : mapping
+        Every parameter value (defaults included), as validated.
+    root : Path, optional
+        Repository root (for the lock file).
+
+    Returns
+    -------
+    str
+        64 hex digits.
+    """
+    h = hashlib.sha256()
+
+    def add(label, data):
+        h.update(label.encode() + b"\0" + data + b"\0")
+
+    add("notebook", Path(notebook).read_bytes())
+    package = Path(__file__).resolve().parents[1]
+    for path in _package_files():
+        add(str(path.relative_to(package)), path.read_bytes())
+    add("parameters", json.dumps(dict(parameters), sort_keys=True, default=list).encode())
+    lock = lock_file(root or repo_root())
+    add("lock", lock.read_bytes() if lock.is_file() else b"<no lock file>")
+    add("python", f"{sys.version} {os.uname().machine}".encode())
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A finished execution in the cache."""
+
+    path: Path
+
+    @property
+    def meta(self):
+        return json.loads((self.path / "run.json").read_text())
+
+    @property
+    def notebook(self):
+        return self.path / f"{self.meta['chapter']}.ipynb"
+
+    def mark_verified(self):
+        """Record that nbval compared this execution's check cells and found them equal."""
+        meta = self.meta
+        meta["nbval"] = "passed"
+        tmp = self.path / "run.json.tmp"
+        tmp.write_text(json.dumps(meta, indent=1) + "\n")
+        tmp.replace(self.path / "run.json")
+
+
+def entry_path(chapter, key, root=None):
+    return cache_root(root) / chapter / key[:20]
+
+
+def lookup(chapter, key, root=None):
+    """The cached :class:`Entry` for ``key``, or None (an entry is complete once run.json exists)."""
+    path = entry_path(chapter, key, root)
+    if (path / "run.json").is_file():
+        meta = json.loads((path / "run.json").read_text())
+        if meta.get("key") == key:
+            return Entry(path)
+    return None
+
+
+class Staging:
+    """A folder to execute into, committed into the cache only on success.
+
+    Use as a context manager: the folder is removed unless :meth:`commit` was called.
+    """
+
+    def __init__(self, chapter, key, parameters, root=None):
+        self.chapter, self.key, self.parameters = chapter, key, dict(parameters)
+        self.root = Path(root or repo_root())
+        self.final = entry_path(chapter, key, self.root)
+        self.final.parent.mkdir(parents=True, exist_ok=True)
+        self.path = Path(tempfile.mkdtemp(prefix=".partial-", dir=self.final.parent))
+        self.started = datetime.now(timezone.utc)
+        self._clock = time.perf_counter()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        shutil.rmtree(self.path, ignore_errors=True)
+        return False
+
+    def commit(self, executor, nbval=None):
+        """Write run.json and move the folder into place (replacing an older entry of the key)."""
+        for required in ("summary.json", "scorecard.json", f"{self.chapter}.ipynb"):
+            if not (self.path / required).is_file():
+                raise FileNotFoundError(f"{self.chapter}: the execution wrote no {required}")
+        meta = {
+            "chapter": self.chapter,
+            "key": self.key,
+            "parameters": self.parameters,
+            "parameters_hash": parameters_hash(self.parameters),
+            "executor": executor,
+            "nbval": nbval,
+            "started": self.started.isoformat(timespec="seconds"),
+            "seconds": round(time.perf_counter() - self._clock, 1),
+            "git_commit": git_commit(self.root),
+            "versions": versions(),
+        }
+        (self.path / "run.json").write_text(json.dumps(meta, indent=1) + "\n")
+        if self.final.exists():
+            retired = self.final.with_name(f".retired-{os.getpid()}-{self.final.name}")
+            self.final.rename(retired)
+            self.path.rename(self.final)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            self.path.rename(self.final)
+        return Entry(self.final)
+
+
+def key_for(chapter, parameters, root=None):
+    """Cache key of ``chapter`` (a name) with the full validated ``parameters``."""
+    return chapter_key(get_chapter(chapter).notebook, parameters, root)
