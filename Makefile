@@ -87,10 +87,7 @@ $(MATHJAX):
 
 ## expected: re-execute the notebooks and store the outputs of their nbval check cells
 expected: $(VENV)/.installed
-	@mkdir -p _build; for nb in $(NOTEBOOKS); do \
-	    $(BIN)/papermill --no-progress-bar --cwd notebooks $$nb _build/expected.ipynb && \
-	    $(BIN)/python -m qbkit.book.nbtools refresh $$nb _build/expected.ipynb || exit 1; \
-	done
+	$(BIN)/python -m qbkit.book.nbtools expected $(NOTEBOOKS)
 
 clean-notebooks: $(VENV)/.installed
 	$(BIN)/python -m qbkit.book.nbtools clean $(NOTEBOOKS)

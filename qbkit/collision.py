@@ -28,8 +28,14 @@ from scipy.special import gammaln
 from ._checks import check_count, check_rates
 from .spins import check_spin, ladder_down
 
-__all__ = ["Ladder", "qubit_state", "CollisionChannel", "LossChannel", "incoherent_step",
-           "collide_exact"]
+__all__ = [
+    "Ladder",
+    "qubit_state",
+    "CollisionChannel",
+    "LossChannel",
+    "incoherent_step",
+    "collide_exact",
+]
 
 
 def _check_unit(name, value):
@@ -204,18 +210,28 @@ class CollisionChannel:
         below = np.concatenate([[0.0], s[:-1]])  # <n|L_+|n-1> = sin(a_n theta)
         ops = []
         if c > 0:
-            ops += [(1j * np.sqrt(c * (1 - q)) * np.exp(1j * al) * L_e, np.sqrt(c * q) * s, zero),
-                    (1j * np.sqrt(c * q) * np.exp(-1j * al) * L_g, zero, np.sqrt(c * (1 - q)) * below)]
+            ops += [
+                (1j * np.sqrt(c * (1 - q)) * np.exp(1j * al) * L_e, np.sqrt(c * q) * s, zero),
+                (1j * np.sqrt(c * q) * np.exp(-1j * al) * L_g, zero, np.sqrt(c * (1 - q)) * below),
+            ]
         if c < 1:
             w_g, w_e = np.sqrt((1 - c) * q), np.sqrt((1 - c) * (1 - q))
-            ops += [(w_g * L_g, zero, zero), (zero, w_g * s, zero),
-                    (w_e * L_e, zero, zero), (zero, zero, w_e * below)]
-        return [(np.asarray(k0, complex), np.asarray(kp, complex), np.asarray(km, complex))
-                for k0, kp, km in ops]
+            ops += [
+                (w_g * L_g, zero, zero),
+                (zero, w_g * s, zero),
+                (w_e * L_e, zero, zero),
+                (zero, zero, w_e * below),
+            ]
+        return [
+            (np.asarray(k0, complex), np.asarray(kp, complex), np.asarray(km, complex))
+            for k0, kp, km in ops
+        ]
 
     def dense_kraus(self):
         """The Kraus operators as dense (d, d) arrays (for checks)."""
-        return [np.diag(k0) + np.diag(kp[:-1], 1) + np.diag(km[1:], -1) for k0, kp, km in self.kraus()]
+        return [
+            np.diag(k0) + np.diag(kp[:-1], 1) + np.diag(km[1:], -1) for k0, kp, km in self.kraus()
+        ]
 
     def _coefficients(self):
         # (K rho K^dag)[i, j] = sum_{s,t} K[i, i+s] conj(K[j, j+t]) rho[i+s, j+t]
@@ -246,7 +262,9 @@ class CollisionChannel:
         """
         m = rho.shape[0]
         if rho.shape != (m, m) or m > self.ladder.dim:
-            raise ValueError(f"rho must be square with at most {self.ladder.dim} levels, got {rho.shape}")
+            raise ValueError(
+                f"rho must be square with at most {self.ladder.dim} levels, got {rho.shape}"
+            )
         out = np.zeros((m, m), dtype=complex)
         for (s, t), C in self.coefficients.items():
             tgt, src = _slices(m, s, t)
@@ -289,7 +307,9 @@ class LossChannel:
         if self.gamma == 0:
             return
         with np.errstate(divide="ignore"):
-            log_keep = 0.5 * np.log1p(-self.gamma) * (n[:, None] + n[None, :]) if self.gamma < 1 else None
+            log_keep = (
+                0.5 * np.log1p(-self.gamma) * (n[:, None] + n[None, :]) if self.gamma < 1 else None
+            )
         for k in range(d):
             m = n[: d - k]
             log_binom = gammaln(m + k + 1) - gammaln(m + 1) - gammaln(k + 1)

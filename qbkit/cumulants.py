@@ -37,7 +37,6 @@ __all__ = ["MOMENTS", "CumulantEnsemble"]
 MOMENTS = ("sz", "sx", "sy", "pm", "zz", "pz_re", "pz_im", "pp_re", "pp_im")
 
 
-
 class CumulantEnsemble:
     r"""Second-order cumulant equations for N emitters under Eq. (5) of Pirmoradian & Mølmer (2019).
 
@@ -159,7 +158,12 @@ class CumulantEnsemble:
         dsp = -0.5 * (g + G) * sp + 0.5 * G * (N - 1) * q
         dp = -(g + G) * p + 0.5 * G * (sz + z) + G * (N - 2) * pmz
         dz = -2 * (g + G) * (sz + z) + 4 * G * p - 4 * G * (N - 2) * pmz
-        dq = -(1.5 * g + 2.5 * G) * q - (g + 1.5 * G) * sp + 0.5 * G * (N - 2) * pzz - 2 * G * (N - 2) * ppm
+        dq = (
+            -(1.5 * g + 2.5 * G) * q
+            - (g + 1.5 * G) * sp
+            + 0.5 * G * (N - 2) * pzz
+            - 2 * G * (N - 2) * ppm
+        )
         du = -(g + G) * u + G * (N - 2) * ppz
         return [dsz, 2 * dsp.real, 2 * dsp.imag, dp, dz, dq.real, dq.imag, du.real, du.imag]
 
@@ -201,9 +205,14 @@ class CumulantEnsemble:
             return y0[None, :].copy(), np.zeros(1)
 
         def f(tt, yy):
-            return [*self.rhs(tt, yy[:9], gamma, Gamma), self.collective_emission_rate(yy[:9], Gamma)]
+            return [
+                *self.rhs(tt, yy[:9], gamma, Gamma),
+                self.collective_emission_rate(yy[:9], Gamma),
+            ]
 
-        sol = solve_ivp(f, (t[0], t[-1]), [*y0, 0.0], method="LSODA", t_eval=t, rtol=rtol, atol=atol)
+        sol = solve_ivp(
+            f, (t[0], t[-1]), [*y0, 0.0], method="LSODA", t_eval=t, rtol=rtol, atol=atol
+        )
         if not sol.success:
             raise RuntimeError(f"cumulant integration failed: {sol.message}")
         return sol.y[:9].T, sol.y[9]

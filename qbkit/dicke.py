@@ -45,24 +45,28 @@ __all__ = ["DickeEnsemble"]
 # Chebyshev rational approximation of exp(x) on (-inf, 0], degree (14, 14):
 # exp(x) ~ ALPHA0 + Re sum_k ALPHA_k / (-x - THETA_k)  (maximum error 3e-12 on the negative axis).
 _ALPHA0 = 0.183216998528140087e-11
-_ALPHA = np.array([
-    0.557503973136501826e02 - 0.204295038779771857e03j,
-    -0.938666838877006739e02 + 0.912874896775456363e02j,
-    0.469965415550370835e02 - 0.116167609985818103e02j,
-    -0.961424200626061065e01 - 0.264195613880262669e01j,
-    0.752722063978321642e00 + 0.670367365566377770e00j,
-    -0.188781253158648576e-01 - 0.343696176445802414e-01j,
-    0.143086431411801849e-03 + 0.287221133228814096e-03j,
-])
-_THETA = np.array([
-    -0.562314417475317895e01 + 0.119406921611247440e01j,
-    -0.508934679728216110e01 + 0.358882439228376881e01j,
-    -0.399337136365302569e01 + 0.600483209099604664e01j,
-    -0.226978543095856366e01 + 0.846173881758693369e01j,
-    0.208756929753827868e00 + 0.109912615662209418e02j,
-    0.370327340957595652e01 + 0.136563731924991884e02j,
-    0.889777151877331107e01 + 0.166309842834712071e02j,
-])
+_ALPHA = np.array(
+    [
+        0.557503973136501826e02 - 0.204295038779771857e03j,
+        -0.938666838877006739e02 + 0.912874896775456363e02j,
+        0.469965415550370835e02 - 0.116167609985818103e02j,
+        -0.961424200626061065e01 - 0.264195613880262669e01j,
+        0.752722063978321642e00 + 0.670367365566377770e00j,
+        -0.188781253158648576e-01 - 0.343696176445802414e-01j,
+        0.143086431411801849e-03 + 0.287221133228814096e-03j,
+    ]
+)
+_THETA = np.array(
+    [
+        -0.562314417475317895e01 + 0.119406921611247440e01j,
+        -0.508934679728216110e01 + 0.358882439228376881e01j,
+        -0.399337136365302569e01 + 0.600483209099604664e01j,
+        -0.226978543095856366e01 + 0.846173881758693369e01j,
+        0.208756929753827868e00 + 0.109912615662209418e02j,
+        0.370327340957595652e01 + 0.136563731924991884e02j,
+        0.889777151877331107e01 + 0.166309842834712071e02j,
+    ]
+)
 
 
 class DickeEnsemble:
@@ -92,8 +96,12 @@ class DickeEnsemble:
     def __init__(self, N):
         self.N = check_count("N", N, 1)
         # piqs orders levels by j descending, then m descending
-        j = np.concatenate([np.full(int(round(2 * jj)) + 1, jj) for jj in sorted(piqs.j_vals(N), reverse=True)])
-        m = np.concatenate([np.arange(jj, -jj - 1, -1) for jj in sorted(piqs.j_vals(N), reverse=True)])
+        j = np.concatenate(
+            [np.full(int(round(2 * jj)) + 1, jj) for jj in sorted(piqs.j_vals(N), reverse=True)]
+        )
+        m = np.concatenate(
+            [np.arange(jj, -jj - 1, -1) for jj in sorted(piqs.j_vals(N), reverse=True)]
+        )
         order = np.lexsort((-j, -m))  # by excitation, highest first
         self.j, self.m = j[order], m[order]
         perm = sp.csr_array((np.ones(order.size), (np.arange(order.size), order)))
@@ -139,7 +147,9 @@ class DickeEnsemble:
         """
         p = np.asarray(p, dtype=float)
         if p.shape[-1] != self.dim:
-            raise ValueError(f"p must have {self.dim} populations in its last axis, got shape {p.shape}")
+            raise ValueError(
+                f"p must have {self.dim} populations in its last axis, got shape {p.shape}"
+            )
         return p[..., self._flip]
 
     # -- observables ----------------------------------------------------------
@@ -271,8 +281,10 @@ class DickeEnsemble:
             row = sp.csr_array(Gamma * self.collective_rate[None, :])
             L = sp.block_array([[L, None], [row, sp.csr_array((1, 1))]]).tocsc()
             eye = sp.identity(L.shape[0], format="csc")
-            lus = [spla.splu((h * L + th * eye).tocsc(), permc_spec="NATURAL", diag_pivot_thresh=0.0)
-                   for th in _THETA]
+            lus = [
+                spla.splu((h * L + th * eye).tocsc(), permc_spec="NATURAL", diag_pivot_thresh=0.0)
+                for th in _THETA
+            ]
 
             def step(x):
                 xc = x.astype(complex)
@@ -289,4 +301,3 @@ class DickeEnsemble:
         if p.shape != (self.dim,):
             raise ValueError(f"p0 must have shape ({self.dim},), got {p.shape}")
         return p
-

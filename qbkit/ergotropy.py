@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import qutip
 
-__all__ = ["passive_energy", "ergotropy", "passive_energy_from_spectrum", "ergotropy_from_populations"]
+__all__ = [
+    "passive_energy",
+    "ergotropy",
+    "passive_energy_from_spectrum",
+    "ergotropy_from_populations",
+]
 
 
 def _hermitian_array(x, name):

@@ -57,7 +57,9 @@ class LinearFamily:
         w = np.asarray(weights)
         if w.shape != (self.size,):
             raise ValueError(f"weights must have shape ({self.size},), got {w.shape}")
-        return sp.csr_matrix((self._vals * w[self._owner], (self._rows, self._cols)), shape=self.shape)
+        return sp.csr_matrix(
+            (self._vals * w[self._owner], (self._rows, self._cols)), shape=self.shape
+        )
 
 
 class Sector:
@@ -146,9 +148,13 @@ class Sector:
             leak = sp.coo_matrix((v, (t, s_)), shape=(self.N**2, self.m)).tocsr()
             scale = max(max(np.abs(x).max() for x in vals if x.size), 1e-300)
             if np.abs(leak.data).max(initial=0.0) > 1e-12 * scale:
-                raise ValueError("the terms map the sector outside itself: the charges are not a weak symmetry")
-        return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                             shape=(self.m, self.m))
+                raise ValueError(
+                    "the terms map the sector outside itself: the charges are not a weak symmetry"
+                )
+        return sp.csr_matrix(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(self.m, self.m),
+        )
 
     def hamiltonian(self, H):
         r"""Sector matrix of :math:`-i[H, X]`."""
@@ -194,7 +200,9 @@ class Sector:
         inside = cols[self.index, :]
         leak = sp.linalg.norm(cols) ** 2 - sp.linalg.norm(inside) ** 2
         if leak > 1e-24 * max(sp.linalg.norm(cols) ** 2, 1.0):
-            raise ValueError("superop does not map the sector into itself: the charges are not a weak symmetry")
+            raise ValueError(
+                "superop does not map the sector into itself: the charges are not a weak symmetry"
+            )
         return sp.csr_matrix(inside)
 
     def vector(self, rho):
@@ -251,8 +259,13 @@ class Sector:
         scale = np.abs(L.data).max()
         k = int(np.argmax(self._trace))  # replace a population equation by the trace
         keep = sp.diags((np.arange(self.m) != k).astype(float))
-        A = (keep @ L + sp.csr_matrix((self._trace * scale, (np.full(self.m, k), np.arange(self.m))),
-                                      shape=(self.m, self.m))).tocsc()
+        A = (
+            keep @ L
+            + sp.csr_matrix(
+                (self._trace * scale, (np.full(self.m, k), np.arange(self.m))),
+                shape=(self.m, self.m),
+            )
+        ).tocsc()
         rhs = np.zeros(self.m, dtype=complex)
         rhs[k] = scale
         try:

@@ -1,10 +1,17 @@
-"""Time-series utilities: peaks refined between grid points, interior local maxima, monotonicity."""
+"""Sampled curves: peaks refined between grid points, local extrema, sign changes, monotonicity."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["refine_peak", "interior_maxima", "is_monotonic"]
+__all__ = [
+    "refine_peak",
+    "interior_maxima",
+    "interior_minima",
+    "sign_changes",
+    "first_root",
+    "is_monotonic",
+]
 
 
 def _parabola(t, y, k):
@@ -65,3 +72,68 @@ def is_monotonic(y, increasing=True, tol=0.0):
     """Whether ``y`` never decreases (or never increases) by more than ``tol`` between samples."""
     d = np.diff(np.asarray(y, float))
     return bool(np.all(d >= -tol) if increasing else np.all(d <= tol))
+
+
+def interior_minima(t, y):
+    """All strict local minima of ``y(t)`` away from the grid's end points, refined.
+
+    Returns
+    -------
+    list of (float, float)
+        ``(t_k, y_k)`` in time order.
+    """
+    return [(tk, -yk) for tk, yk in interior_maxima(t, -np.asarray(y, float))]
+
+
+def sign_changes(x, y):
+    """Where sampled ``y(x)`` changes sign, by linear interpolation between the samples.
+
+    Parameters
+    ----------
+    x, y : array_like, shape (n,)
+        Increasing abscissae and values; a sample exactly 0 counts once.
+
+    Returns
+    -------
+    numpy.ndarray
+        The crossings in increasing order (empty if ``y`` keeps its sign).
+
+    Raises
+    ------
+    ValueError
+        If the arrays differ in shape or have fewer than 2 points.
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if x.shape != y.shape or x.size < 2:
+        raise ValueError("x and y must have the same shape with at least 2 points")
+    s = np.sign(y)
+    k = np.flatnonzero((s[:-1] * s[1:] < 0) | ((s[:-1] != 0) & (s[1:] == 0)))
+    return x[k] - y[k] * (x[k + 1] - x[k]) / (y[k + 1] - y[k])
+
+
+def first_root(f, grid, xtol=1e-10):
+    """The first root of ``f`` on ``grid``: a sign change bracketed on the grid, refined by Brent's method.
+
+    Parameters
+    ----------
+    f : callable
+        Scalar function of one float.
+    grid : array_like, shape (n,)
+        Increasing points at which ``f`` is sampled to find the bracket.
+    xtol : float
+        Absolute tolerance of the root.
+
+    Returns
+    -------
+    float
+        The root, or NaN when ``f`` keeps its sign on the grid.
+    """
+    from scipy.optimize import brentq
+
+    grid = np.asarray(grid, float)
+    vals = np.array([f(g) for g in grid])
+    k = np.flatnonzero(np.sign(vals[:-1]) != np.sign(vals[1:]))
+    if not k.size:
+        return float("nan")
+    a, b = grid[k[0]], grid[k[0] + 1]
+    return float(a if vals[k[0]] == 0 else brentq(f, a, b, xtol=xtol))

@@ -9,16 +9,16 @@ import pytest
 import qutip
 
 from qbkit.book import runner
-from qbkit.book.registry import get_chapter, validate_parameters
 from qbkit.book.cli import main
+from qbkit.book.params import ParameterError
+from qbkit.book.registry import get_chapter, validate_parameters
 from qbkit.collision import Ladder, collide_exact, qubit_state
 from qbkit.dicke import DickeEnsemble
 from qbkit.models import collisional_battery as cb
 from qbkit.models import common_reservoir as cr
-from qbkit.models import rotor as rt
 from qbkit.models import ensemble_battery as eb
 from qbkit.models import flywheel as fw
-from qbkit.book.params import ParameterError
+from qbkit.models import rotor as rt
 from qbkit.series import refine_peak
 from qbkit.thermo import bose_occupation
 
@@ -33,33 +33,33 @@ MARTINS = "martins2023_rydberg_flywheel"
     "argv, names",
     [
         (["run", "no_such_chapter"], "CHAPTER"),
-        (["run", CHAPTER, "-p", "N_C", "3"], "N_C"),          # unknown parameter
-        (["run", CHAPTER, "-p", "N_B", "0"], "N_B"),          # out of range
-        (["run", CHAPTER, "-p", "gamma", "-1"], "gamma"),     # out of range
-        (["run", CHAPTER, "-p", "N_B", "2.5"], "N_B"),        # wrong type
-        (["run", CHAPTER, "-p", "gamma", "fast"], "gamma"),   # wrong type
-        (["run", CHAPTER, "-p", "T", "nan"], "T"),            # not finite
+        (["run", CHAPTER, "-p", "N_C", "3"], "N_C"),  # unknown parameter
+        (["run", CHAPTER, "-p", "N_B", "0"], "N_B"),  # out of range
+        (["run", CHAPTER, "-p", "gamma", "-1"], "gamma"),  # out of range
+        (["run", CHAPTER, "-p", "N_B", "2.5"], "N_B"),  # wrong type
+        (["run", CHAPTER, "-p", "gamma", "fast"], "gamma"),  # wrong type
+        (["run", CHAPTER, "-p", "T", "nan"], "T"),  # not finite
         (["run", CHAPTER, "-p", "battery_initial", "hot"], "battery_initial"),
-        (["run", AGING, "-p", "N", "1"], "N"),                # no pairs: cumulants undefined
-        (["run", AGING, "-p", "N", "1000"], "N"),             # beyond the exact solver's range
+        (["run", AGING, "-p", "N", "1"], "N"),  # no pairs: cumulants undefined
+        (["run", AGING, "-p", "N", "1000"], "N"),  # beyond the exact solver's range
         (["run", AGING, "-p", "Gamma", "-5"], "Gamma"),
         (["run", AGING, "-p", "tau_s", "0"], "tau_s"),
         (["run", AGING, "-p", "t_release", "1"], "t_release"),
-        (["run", SALVIA, "-p", "d_osc", "10"], "d_osc"),      # too few levels for the figures
+        (["run", SALVIA, "-p", "d_osc", "10"], "d_osc"),  # too few levels for the figures
         (["run", SALVIA, "-p", "two_j", "0"], "two_j"),
         (["run", SALVIA, "-p", "q", "1.5"], "q"),
         (["run", SALVIA, "-p", "theta_fig2", "0"], "theta_fig2"),
         (["run", SALVIA, "-p", "gamma_fig5", "-0.1"], "gamma_fig5"),
         (["run", SALVIA, "-p", "Omega_tau_max", "20"], "Omega_tau_max"),  # renamed: unknown
-        (["run", LEITCH, "-p", "L_max", "10"], "L_max"),       # too small for the figures
-        (["run", LEITCH, "-p", "chi", "1"], "chi"),            # qubit 1 would lose its bath
+        (["run", LEITCH, "-p", "L_max", "10"], "L_max"),  # too small for the figures
+        (["run", LEITCH, "-p", "chi", "1"], "chi"),  # qubit 1 would lose its bath
         (["run", LEITCH, "-p", "I", "0"], "I"),
         (["run", LEITCH, "-p", "beta1", "-0.1"], "beta1"),
-        (["run", LEITCH, "-p", "gamma", "0"], "gamma"),        # no load: no steady state
+        (["run", LEITCH, "-p", "gamma", "0"], "gamma"),  # no load: no steady state
         (["run", MARTINS, "-p", "omega", "0"], "omega"),
-        (["run", MARTINS, "-p", "N_fock", "5"], "N_fock"),     # too few Fock states for the figures
+        (["run", MARTINS, "-p", "N_fock", "5"], "N_fock"),  # too few Fock states for the figures
         (["run", MARTINS, "-p", "N_fock", "60.5"], "N_fock"),
-        (["run", MARTINS, "-p", "t_max", "1"], "t_max"),       # too short for the charging fit
+        (["run", MARTINS, "-p", "t_max", "1"], "t_max"),  # too short for the charging fit
         (["run", MARTINS, "-p", "n_grid", "2"], "n_grid"),
         (["run", MARTINS, "-p", "Delta_max", "inf"], "Delta_max"),
     ],
@@ -115,8 +115,11 @@ def test_list_shows_every_parameter_with_type_default_and_help(capsys):
 
 
 def test_module_entry_point():
-    done = subprocess.run([sys.executable, "-m", "qbkit", "run", CHAPTER, "-p", "R", "0"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "qbkit", "run", CHAPTER, "-p", "R", "0"],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 2 and "'R'" in done.stderr
 
 
@@ -137,8 +140,26 @@ def test_validate_parameters_as_in_the_notebook():
 def test_run_with_changed_parameters_writes_everything(tmp_path):
     """A real run (about a minute): figures, data, summary reflecting the change."""
     out = tmp_path / "warm"
-    code = main(["run", CHAPTER, "-p", "T", "0.5", "-p", "N_B_max", "4", "-p", "R_max", "4",
-                 "-p", "gamma", "2", "--out", str(out)])
+    code = main(
+        [
+            "run",
+            CHAPTER,
+            "-p",
+            "T",
+            "0.5",
+            "-p",
+            "N_B_max",
+            "4",
+            "-p",
+            "R_max",
+            "4",
+            "-p",
+            "gamma",
+            "2",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     names = {p.name for p in out.iterdir()}
     assert {f"{CHAPTER}.ipynb", "summary.json", "parameters.json", "run.log"} <= names
@@ -157,7 +178,9 @@ def test_run_with_changed_parameters_writes_everything(tmp_path):
     assert summary["E_B_ss(R=1,N_B=1)"] != pytest.approx(0.25, rel=1e-3)
     # ... and the rate: power per unit time doubles with gamma (compare the T = 0.5 dynamics at gamma = 1)
     ref = cr.charging_run(1, 5, np.linspace(0, 2 * (1 + np.log(6)) / 6, 401), 1.0, nbar)
-    assert summary["P_B_max(R=5,N_B=1)"] == pytest.approx(2 * refine_peak(ref.times, ref.power_density_B)[1], rel=1e-3)
+    assert summary["P_B_max(R=5,N_B=1)"] == pytest.approx(
+        2 * refine_peak(ref.times, ref.power_density_B)[1], rel=1e-3
+    )
 
 
 def test_aging_run_with_changed_parameters(tmp_path):
@@ -170,15 +193,33 @@ def test_aging_run_with_changed_parameters(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     # keys and values follow the changed parameters
     S = eb.cycle_until_converged(DickeEnsemble(40), 0.0187, 0.03, 1.0, 1600.0, tol=1e-3).S_end[-1]
-    assert summary["S_limit_cycle(tau_s=0.0187,tau_d=0.03,exact)"] == pytest.approx(S, rel=1e-5)  # summary values carry 6 digits
-    assert summary["S_eq8(tau_s=0.0187,tau_d=0.03)"] == pytest.approx(eb.limit_cycle_spin_length(40, 0.0187, 0.03))
+    assert summary["S_limit_cycle(tau_s=0.0187,tau_d=0.03,exact)"] == pytest.approx(
+        S, rel=1e-5
+    )  # summary values carry 6 digits
+    assert summary["S_eq8(tau_s=0.0187,tau_d=0.03)"] == pytest.approx(
+        eb.limit_cycle_spin_length(40, 0.0187, 0.03)
+    )
     assert summary["M_over_N_storage(t=0.2)_exact"] == pytest.approx(np.exp(-0.2) - 0.5, rel=1e-5)
 
 
 def test_collisional_run_with_changed_parameters(tmp_path):
     """A real run of the collisional-charging chapter on smaller batteries (about 20 s)."""
     out = tmp_path / "salvia"
-    argv = ["run", SALVIA, "-p", "d_osc", "100", "-p", "two_j", "19", "-p", "gamma_fig5", "0.002", "--out", str(out)]
+    argv = [
+        "run",
+        SALVIA,
+        "-p",
+        "d_osc",
+        "100",
+        "-p",
+        "two_j",
+        "19",
+        "-p",
+        "gamma_fig5",
+        "0.002",
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 0
     names = {p.name for p in out.iterdir()}
     for fig in ("fig2", "fig3", "fig4", "fig5", "fig6"):
@@ -187,16 +228,20 @@ def test_collisional_run_with_changed_parameters(tmp_path):
     j = 9.5
     # Eq. (29) corrected, in closed form, and the full-swap time (30) as a plain sum, for the smaller spin
     assert summary["Omega_tau_full_charge_spin_bound"] == pytest.approx(
-        (np.pi / 2 + np.arcsin((j - 0.5) / (j + 0.5))) / cb.R0, rel=1e-5)
+        (np.pi / 2 + np.arcsin((j - 0.5) / (j + 0.5))) / cb.R0, rel=1e-5
+    )
     m = np.arange(-j, j)
     assert summary["Omega_tau_full_charge_spin_fullswap"] == pytest.approx(
-        np.sum(np.pi / (2 * np.sqrt(j * (j + 1) - m * (m + 1)))), rel=1e-5)
+        np.sum(np.pi / (2 * np.sqrt(j * (j + 1) - m * (m + 1)))), rel=1e-5
+    )
     # the coherent spin energy against the dense unitary + partial trace, collision by collision
     spin, theta = Ladder.spin(j), 0.001 * np.pi
     rho = spin.ground()
     for _ in range(1000):
         rho = collide_exact(spin, rho, theta, qubit_state(0.5))
-    assert summary["E_coh_spin(theta=0.001pi,Omega_tau=pi)"] == pytest.approx(spin.energy(rho), rel=1e-5)
+    assert summary["E_coh_spin(theta=0.001pi,Omega_tau=pi)"] == pytest.approx(
+        spin.energy(rho), rel=1e-5
+    )
     # the 100-level ceiling already holds the energy down at Omega tau = 20 (95.72 with 250 levels)
     assert 80 < summary["E_coh_osc(theta=0.01pi,Omega_tau=20)"] < 95
 
@@ -210,20 +255,46 @@ def test_rotor_run_with_changed_parameters(tmp_path):
         assert {f"leitch2024-fig{k}.{ext}" for ext in ("png", "pdf", "csv")} <= names
     summary = json.loads((out / "summary.json").read_text())
     # Q2 at beta2/beta1 = 0.2 from a full-space qutip.steadystate and Eq. (19) in closed form
-    dev = rt.RotorDevice(4, 10, I=1.0, lam=0.2, L_max=30)  # ample for the local equation at this point
+    dev = rt.RotorDevice(
+        4, 10, I=1.0, lam=0.2, L_max=30
+    )  # ample for the local equation at this point
     n2 = rt.thermal_occupation(0.02, 20.0)
     rho = qutip.steadystate(dev.H, dev.collapse_operators(0.1, 0.02, 0.09, gamma=5e-5))
-    Q2 = 20.0 * (n2 * qutip.expect(dev.sm2 * dev.sm2.dag(), rho) - (n2 + 1) * qutip.expect(dev.sm2.dag() * dev.sm2, rho))
+    Q2 = 20.0 * (
+        n2 * qutip.expect(dev.sm2 * dev.sm2.dag(), rho)
+        - (n2 + 1) * qutip.expect(dev.sm2.dag() * dev.sm2, rho)
+    )
     assert summary["Q2_ss(beta_ratio=0.2)"] == pytest.approx(Q2, rel=1e-5)
-    assert summary["Q2_ss(beta_ratio=0.2)"] != pytest.approx(0.0031167, rel=1e-2)  # the lam = 0.1 value
+    assert summary["Q2_ss(beta_ratio=0.2)"] != pytest.approx(
+        0.0031167, rel=1e-2
+    )  # the lam = 0.1 value
     assert summary["first_law_residual_max"] < 1e-14
 
 
 def test_flywheel_run_with_changed_parameters(tmp_path):
     """A real, short run of the flywheel chapter (about 15 s), checked against the library and Eq. (4) directly."""
     out = tmp_path / "martins"
-    argv = ["run", MARTINS, "-p", "t_max", "20", "-p", "t_map", "10", "-p", "n_grid", "9", "-p", "N_fock", "20",
-            "-p", "N_check", "30", "--out", str(out)]
+    argv = [
+        "run",
+        MARTINS,
+        "-p",
+        "t_max",
+        "20",
+        "-p",
+        "t_map",
+        "10",
+        "-p",
+        "n_grid",
+        "9",
+        "-p",
+        "N_fock",
+        "20",
+        "-p",
+        "N_check",
+        "30",
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 0
     names = {p.name for p in out.iterdir()}
     for fig in ("fig2", "fig3", "figS1", "figS2", "ergotropy"):
@@ -231,11 +302,19 @@ def test_flywheel_run_with_changed_parameters(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     p = fw.FlywheelParameters()
     # the mean-field amplitude at gamma t = 20 from the two density matrices of Eq. (4), not the moment equations
-    t, x, _ = fw.mean_field_density_matrices(p, 20 + p.tau_d, (0.0, 9.0), (8.0, 8.0), N_fock=30, samples_per_half=8)
+    t, x, _ = fw.mean_field_density_matrices(
+        p, 20 + p.tau_d, (0.0, 9.0), (8.0, 8.0), N_fock=30, samples_per_half=8
+    )
     tA, A = fw.amplitude(t, x, p.tau_d)
     # the chapter's RK4 (24 steps per half period) is good to about 1e-4 in <x>
-    assert summary["amplitude(t=400,detuning,kappa2=0)"] == pytest.approx(np.interp(20, tA, A), rel=1e-3)
+    assert summary["amplitude(t=400,detuning,kappa2=0)"] == pytest.approx(
+        np.interp(20, tA, A), rel=1e-3
+    )
     # exact n_ph at gamma t = t_map = 10 with 20 Fock states
     run = fw.solve_exact(p, 20, 10 + p.tau_d, (0.0, 9.0), (8.0, 8.0), samples_per_period=16)
-    assert summary["n_ph(t=100,detuning,exact)"] == pytest.approx(np.interp(10, run.t, run.n_ph), rel=1e-5)
-    assert summary["n_ph(t=100,detuning,exact)"] != pytest.approx(summary["n_ph(t=100,detuning)"], rel=0.05)
+    assert summary["n_ph(t=100,detuning,exact)"] == pytest.approx(
+        np.interp(10, run.t, run.n_ph), rel=1e-5
+    )
+    assert summary["n_ph(t=100,detuning,exact)"] != pytest.approx(
+        summary["n_ph(t=100,detuning)"], rel=0.05
+    )

@@ -6,7 +6,14 @@ import qutip
 from scipy.integrate import solve_ivp
 from scipy.linalg import expm
 
-from qbkit.collision import CollisionChannel, Ladder, LossChannel, collide_exact, incoherent_step, qubit_state
+from qbkit.collision import (
+    CollisionChannel,
+    Ladder,
+    LossChannel,
+    collide_exact,
+    incoherent_step,
+    qubit_state,
+)
 from qbkit.models import collisional_battery as cb
 
 LADDERS = [Ladder.oscillator(12), Ladder.spin(4.5), Ladder.uniform(7)]
@@ -20,8 +27,10 @@ def random_state(d, seed):
 
 
 @pytest.mark.parametrize("ladder", LADDERS, ids=lambda lad: lad.name)
-@pytest.mark.parametrize("theta, q, c, alpha", [(0.3, 0.5, 1, 0), (1.1, 0.2, 0.6, 0.7), (0.05, 0, 0, 0),
-                                                (2.0, 0.9, 0.3, -1.2)])
+@pytest.mark.parametrize(
+    "theta, q, c, alpha",
+    [(0.3, 0.5, 1, 0), (1.1, 0.2, 0.6, 0.7), (0.05, 0, 0, 0), (2.0, 0.9, 0.3, -1.2)],
+)
 def test_kraus_channel_equals_unitary_and_partial_trace(ladder, theta, q, c, alpha):
     rho = random_state(ladder.dim, 7)
     channel = CollisionChannel(ladder, theta, q, c, alpha)
@@ -60,7 +69,9 @@ def test_loss_channel_equals_the_damping_master_equation():
 
 def test_block_propagation_equals_the_full_ladder():
     lad = Ladder.oscillator(30)
-    run = cb.charge_coherent(lad, 0.3, 40, q=0.4, c=0.8, alpha=0.3, loss=2e-3, snapshots=[40], tol=0.0)
+    run = cb.charge_coherent(
+        lad, 0.3, 40, q=0.4, c=0.8, alpha=0.3, loss=2e-3, snapshots=[40], tol=0.0
+    )
     rho = lad.ground()
     channel, loss = CollisionChannel(lad, 0.3, 0.4, 0.8, 0.3), LossChannel(lad, 2e-3)
     for _ in range(40):
@@ -105,15 +116,25 @@ def test_full_swap_climbs_one_level_per_collision():
             rho = CollisionChannel(lad, theta, q=0.0, c=0.0).apply(rho)
             assert rho[k, k].real == pytest.approx(1.0, abs=1e-13)
     sums = np.pi / 2 * np.cumsum(1 / np.sqrt(np.arange(1, 10001)))
-    assert sums[-1] - cb.full_swap_time_asymptotic(10000) == pytest.approx(0, abs=np.pi / 4 / 100 * 1.01)
+    assert sums[-1] - cb.full_swap_time_asymptotic(10000) == pytest.approx(
+        0, abs=np.pi / 4 / 100 * 1.01
+    )
 
 
 def test_bounds_solve_their_differential_inequalities_with_equality():
     x = np.linspace(0, 8, 41)
-    np.testing.assert_allclose(cb.bound_oscillator_damped(x, 0.0), cb.bound_oscillator(x), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(
+        cb.bound_oscillator_damped(x, 0.0), cb.bound_oscillator(x), rtol=1e-8, atol=1e-10
+    )
     j = 9.5
-    ode = solve_ivp(lambda _, J: cb.R0 * np.sqrt(max(j * (j + 1) - J[0] * (J[0] + 1), 0.0)), (0, 2.0), [-j + 1e-12],
-                    t_eval=np.linspace(0, 2.0, 21), rtol=1e-11, atol=1e-12)
+    ode = solve_ivp(
+        lambda _, J: cb.R0 * np.sqrt(max(j * (j + 1) - J[0] * (J[0] + 1), 0.0)),
+        (0, 2.0),
+        [-j + 1e-12],
+        t_eval=np.linspace(0, 2.0, 21),
+        rtol=1e-11,
+        atol=1e-12,
+    )
     np.testing.assert_allclose(cb.bound_spin(j, ode.t), ode.y[0] + j, atol=1e-6)
     T = cb.full_charge_time_spin_bound(j)
     assert cb.bound_spin(j, T) == pytest.approx(2 * j)
@@ -139,7 +160,8 @@ def test_coherent_run_stops_when_asked():
     assert 0 < k < 400 and early.energy.size == k + 1 and early.omega_tau.size == k + 1
     np.testing.assert_array_equal(early.energy, full.energy[: k + 1])
     assert stop(full.omega_tau[k], full.energy[k]) and not any(
-        stop(t, E) for t, E in zip(full.omega_tau[:k], full.energy[:k]))
+        stop(t, E) for t, E in zip(full.omega_tau[:k], full.energy[:k])
+    )
 
 
 def test_advantage_onset_in_the_driving_limit():
@@ -149,7 +171,9 @@ def test_advantage_onset_in_the_driving_limit():
     onset = cb.advantage_onset(Ladder.oscillator(60), theta, 10.0)
     assert onset == pytest.approx(x_cross, abs=5e-3)
     run = cb.charge_coherent(Ladder.oscillator(60), theta, int(round(onset / theta)))
-    assert run.energy[-1] > cb.bound_oscillator(onset) and run.energy[-2] <= cb.bound_oscillator(onset - theta)
+    assert run.energy[-1] > cb.bound_oscillator(onset) and run.energy[-2] <= cb.bound_oscillator(
+        onset - theta
+    )
     # too short a search, too large an angle, or too much loss: no advantage
     assert np.isnan(cb.advantage_onset(Ladder.oscillator(60), theta, 0.9 * x_cross))
     assert np.isnan(cb.advantage_onset(Ladder.oscillator(60), 0.3, 10.0))
@@ -178,27 +202,37 @@ def test_advantage_threshold_is_a_sign_change_of_the_margin():
 def test_greedy_stays_below_the_incoherent_bounds(objective):
     _, x_opt = cb.swap_rate_optimum()
     osc = cb.charge_greedy(Ladder.oscillator(80), 12.0, objective)
-    assert osc.theta[0] == pytest.approx(x_opt, rel=1e-6)  # from the vacuum both maximize sin^2(theta)/theta
+    assert osc.theta[0] == pytest.approx(
+        x_opt, rel=1e-6
+    )  # from the vacuum both maximize sin^2(theta)/theta
     assert np.all(osc.energy <= cb.bound_oscillator(osc.omega_tau) + 1e-12)
     spin = cb.charge_greedy(Ladder.spin(12.5), 5.0, objective)
     assert np.all(spin.energy <= cb.bound_spin(12.5, spin.omega_tau) + 1e-12)
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: qubit_state(1.5), "q must"),
-    (lambda: qubit_state(0.5, c=-0.1), "c must"),
-    (lambda: CollisionChannel(Ladder.oscillator(5), -0.1), "theta"),
-    (lambda: Ladder.spin(0.3), "j must"),
-    (lambda: Ladder.oscillator(1), "d must"),
-    (lambda: LossChannel(Ladder.spin(2), 0.1), "oscillator"),
-    (lambda: LossChannel(Ladder.oscillator(5), 1.5), "gamma"),
-    (lambda: cb.charge_coherent(Ladder.oscillator(5), 0.1, -1), "n_collisions"),
-    (lambda: cb.charge_full_swap(Ladder.oscillator(5), 5), "n_collisions"),
-    (lambda: cb.charge_greedy(Ladder.oscillator(5), 1.0, "fastest"), "objective"),
-    (lambda: CollisionChannel(Ladder.oscillator(5), 0.1).apply(np.eye(6)), "rho"),
-    (lambda: cb.advantage_onset(Ladder.oscillator(5), 0.0, 1.0), "theta"),
-    (lambda: cb.advantage_threshold(Ladder.oscillator(5), 1.0, cb.bound_oscillator, 0.2, 0.1), "theta_lo"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: qubit_state(1.5), "q must"),
+        (lambda: qubit_state(0.5, c=-0.1), "c must"),
+        (lambda: CollisionChannel(Ladder.oscillator(5), -0.1), "theta"),
+        (lambda: Ladder.spin(0.3), "j must"),
+        (lambda: Ladder.oscillator(1), "d must"),
+        (lambda: LossChannel(Ladder.spin(2), 0.1), "oscillator"),
+        (lambda: LossChannel(Ladder.oscillator(5), 1.5), "gamma"),
+        (lambda: cb.charge_coherent(Ladder.oscillator(5), 0.1, -1), "n_collisions"),
+        (lambda: cb.charge_full_swap(Ladder.oscillator(5), 5), "n_collisions"),
+        (lambda: cb.charge_greedy(Ladder.oscillator(5), 1.0, "fastest"), "objective"),
+        (lambda: CollisionChannel(Ladder.oscillator(5), 0.1).apply(np.eye(6)), "rho"),
+        (lambda: cb.advantage_onset(Ladder.oscillator(5), 0.0, 1.0), "theta"),
+        (
+            lambda: cb.advantage_threshold(
+                Ladder.oscillator(5), 1.0, cb.bound_oscillator, 0.2, 0.1
+            ),
+            "theta_lo",
+        ),
+    ],
+)
 def test_bad_input_names_the_argument(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
         call()

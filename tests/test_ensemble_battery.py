@@ -39,14 +39,27 @@ def moments_of(rho, N):
         return np.trace(r @ site_op(ops, N))
 
     q, u = ev({0: SP, 1: SZ}), ev({0: SP, 1: SP})
-    return np.array([ev({0: SZ}).real, 2 * ev({0: SP}).real, 2 * ev({0: SP}).imag, ev({0: SP, 1: SM}).real,
-                     ev({0: SZ, 1: SZ}).real, q.real, q.imag, u.real, u.imag])
+    return np.array(
+        [
+            ev({0: SZ}).real,
+            2 * ev({0: SP}).real,
+            2 * ev({0: SP}).imag,
+            ev({0: SP, 1: SM}).real,
+            ev({0: SZ, 1: SZ}).real,
+            q.real,
+            q.imag,
+            u.real,
+            u.imag,
+        ]
+    )
 
 
 def symmetric_random_state(N, seed):
     """A random pure state symmetrized over permutations (coherences in every moment)."""
     rng = np.random.default_rng(seed)
-    psi = qutip.Qobj(rng.normal(size=2**N) + 1j * rng.normal(size=2**N), dims=[[2] * N, [1] * N]).unit()
+    psi = qutip.Qobj(
+        rng.normal(size=2**N) + 1j * rng.normal(size=2**N), dims=[[2] * N, [1] * N]
+    ).unit()
     rho = psi.proj()
     perms = list(itertools.permutations(range(N)))
     return sum(rho.permute(list(p)) for p in perms) / len(perms)
@@ -89,8 +102,17 @@ def closed_expectation(X, y):
     sz, sx, sy, p, z, qr, qi, ur, ui = y
     s = {"p": 0.5 * (sx + 1j * sy), "m": 0.5 * (sx - 1j * sy), "z": sz}
     q, u = qr + 1j * qi, ur + 1j * ui
-    pair = {("p", "m"): p, ("m", "p"): p, ("z", "z"): z, ("p", "z"): q, ("z", "p"): q,
-            ("m", "z"): np.conj(q), ("z", "m"): np.conj(q), ("p", "p"): u, ("m", "m"): np.conj(u)}
+    pair = {
+        ("p", "m"): p,
+        ("m", "p"): p,
+        ("z", "z"): z,
+        ("p", "z"): q,
+        ("z", "p"): q,
+        ("m", "z"): np.conj(q),
+        ("z", "m"): np.conj(q),
+        ("p", "p"): u,
+        ("m", "m"): np.conj(u),
+    }
     basis = {"1": ID, "p": SP, "m": SM, "z": SZ}
     norms = {"1": 2, "p": 1, "m": 1, "z": 2}
     total = 0
@@ -108,7 +130,12 @@ def closed_expectation(X, y):
             value = pair[tuple(ops)]
         else:
             a, b, c = ops
-            value = (s[a] * pair[(b, c)] + s[b] * pair[(a, c)] + s[c] * pair[(a, b)] - 2 * s[a] * s[b] * s[c])
+            value = (
+                s[a] * pair[(b, c)]
+                + s[b] * pair[(a, c)]
+                + s[c] * pair[(a, b)]
+                - 2 * s[a] * s[b] * s[c]
+            )
         total += coeff * value
     return total
 
@@ -121,10 +148,18 @@ def test_cumulant_equations_match_independent_derivation(N):
     ens = CumulantEnsemble(N)
     d = ens.rhs(0.0, y, gamma, Gamma)
     derived = {
-        "pm": closed_expectation(adjoint_three_site(site_op({0: SP, 1: SM}, 3), N, gamma, Gamma), y),
-        "zz": closed_expectation(adjoint_three_site(site_op({0: SZ, 1: SZ}, 3), N, gamma, Gamma), y),
-        "pz": closed_expectation(adjoint_three_site(site_op({0: SP, 1: SZ}, 3), N, gamma, Gamma), y),
-        "pp": closed_expectation(adjoint_three_site(site_op({0: SP, 1: SP}, 3), N, gamma, Gamma), y),
+        "pm": closed_expectation(
+            adjoint_three_site(site_op({0: SP, 1: SM}, 3), N, gamma, Gamma), y
+        ),
+        "zz": closed_expectation(
+            adjoint_three_site(site_op({0: SZ, 1: SZ}, 3), N, gamma, Gamma), y
+        ),
+        "pz": closed_expectation(
+            adjoint_three_site(site_op({0: SP, 1: SZ}, 3), N, gamma, Gamma), y
+        ),
+        "pp": closed_expectation(
+            adjoint_three_site(site_op({0: SP, 1: SP}, 3), N, gamma, Gamma), y
+        ),
     }
     # single-spin equations: the outside spin enters with multiplicity N - 1
     derived["sz"] = closed_expectation(_adjoint_one_site(site_op({0: SZ}, 3), N, gamma, Gamma), y)
@@ -175,12 +210,15 @@ def test_dicke_matches_full_hilbert_space(N):
     rho = qutip.mesolve(qutip.qzero(dims), rho, t, c_ops[:N], options=opts).final_state
     p = ens.evolve(p, t, gamma, 0.0)[0][-1]
     rho, p = pulse * rho * pulse.dag(), ens.pi_pulse(p)
-    res = qutip.mesolve(qutip.qzero(dims), rho, t, c_ops, e_ops=[Jz, J2, Gamma * Jm.dag() * Jm],
-                        options=opts)
+    res = qutip.mesolve(
+        qutip.qzero(dims), rho, t, c_ops, e_ops=[Jz, J2, Gamma * Jm.dag() * Jm], options=opts
+    )
     P, emitted = ens.evolve(p, t, gamma, Gamma)
     np.testing.assert_allclose(ens.Jz(P), res.expect[0].real, atol=1e-9)
     np.testing.assert_allclose(ens.J2(P), res.expect[1].real, atol=1e-9)
-    np.testing.assert_allclose(ens.collective_emission_rate(P, Gamma), res.expect[2].real, atol=1e-8)
+    np.testing.assert_allclose(
+        ens.collective_emission_rate(P, Gamma), res.expect[2].real, atol=1e-8
+    )
     assert emitted[-1] > 0.1
 
 
@@ -217,7 +255,9 @@ def test_dicke_local_decay_of_full_inversion_is_binomial():
     e = np.exp(-gamma * t)
     np.testing.assert_allclose(ens.Jz(P), 0.5 * N * (2 * e - 1), atol=1e-11)
     # product state with excited fraction e: <S^2> = 3N/4 + N(N-1)/4 <sz>^2 (no pair correlations)
-    np.testing.assert_allclose(ens.J2(P), 0.75 * N + 0.25 * N * (N - 1) * (2 * e - 1) ** 2, rtol=1e-12)
+    np.testing.assert_allclose(
+        ens.J2(P), 0.75 * N + 0.25 * N * (N - 1) * (2 * e - 1) ** 2, rtol=1e-12
+    )
     assert P.min() >= 0
 
 
@@ -259,16 +299,22 @@ def test_eq8_limits():
     assert eb.spin_length(2.0) == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: CumulantEnsemble(1), "N must be >= 2"),
-    (lambda: DickeEnsemble(2.5), "N must be an integer"),
-    (lambda: DickeEnsemble(4).evolve(DickeEnsemble(4).ground(), [0, 1], -1.0, 0), "gamma"),
-    (lambda: DickeEnsemble(4).evolve(DickeEnsemble(4).ground(), [0, 1], 1.0, np.nan), "Gamma"),
-    (lambda: CumulantEnsemble(4).evolve(CumulantEnsemble.ground(), [1, 0], 1.0, 1.0), "tlist"),
-    (lambda: DickeEnsemble(4).evolve(np.ones(3), [0, 1], 1.0, 1.0), "p0 must have shape"),
-    (lambda: eb.limit_cycle_spin_length(140, 0.0, 1.0), "tau_s"),
-    (lambda: eb.run_protocol(CumulantEnsemble(4), CumulantEnsemble.ground(), ["kick"], 1.0), "unknown segment"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: CumulantEnsemble(1), "N must be >= 2"),
+        (lambda: DickeEnsemble(2.5), "N must be an integer"),
+        (lambda: DickeEnsemble(4).evolve(DickeEnsemble(4).ground(), [0, 1], -1.0, 0), "gamma"),
+        (lambda: DickeEnsemble(4).evolve(DickeEnsemble(4).ground(), [0, 1], 1.0, np.nan), "Gamma"),
+        (lambda: CumulantEnsemble(4).evolve(CumulantEnsemble.ground(), [1, 0], 1.0, 1.0), "tlist"),
+        (lambda: DickeEnsemble(4).evolve(np.ones(3), [0, 1], 1.0, 1.0), "p0 must have shape"),
+        (lambda: eb.limit_cycle_spin_length(140, 0.0, 1.0), "tau_s"),
+        (
+            lambda: eb.run_protocol(CumulantEnsemble(4), CumulantEnsemble.ground(), ["kick"], 1.0),
+            "unknown segment",
+        ),
+    ],
+)
 def test_bad_input_names_the_argument(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
         call()

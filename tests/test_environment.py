@@ -25,7 +25,9 @@ def test_pyproject_declares_what_the_book_needs():
     extras = meta["optional-dependencies"]
     assert any(d.startswith("jupyter-book>=1.0.4.post1,<2") for d in extras["book"])
     assert any(d.startswith("nbval") for d in extras["test"])
-    assert "qbkit[book]" in extras["binder"] and any(d.startswith("jupyterlab") for d in extras["binder"])
+    assert "qbkit[book]" in extras["binder"] and any(
+        d.startswith("jupyterlab") for d in extras["binder"]
+    )
     assert meta["requires-python"] == ">=3.11"
 
 

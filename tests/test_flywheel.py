@@ -25,9 +25,14 @@ def test_moment_equations_equal_the_reduced_density_matrices(kappa2):
 
 def test_runge_kutta_converges_at_fourth_order():
     T = 40 * P.tau_d
-    runs = [fw.integrate_mean_field(P, T, (0.0, 9.0), (8.0, 8.0), steps_per_half=n) for n in (12, 24, 48)]
+    runs = [
+        fw.integrate_mean_field(P, T, (0.0, 9.0), (8.0, 8.0), steps_per_half=n)
+        for n in (12, 24, 48)
+    ]
     e1, e2 = np.abs(runs[0].x - runs[2].x).max(), np.abs(runs[1].x - runs[2].x).max()
-    assert 12 < e1 / e2 < 20  # against the finest run: (1 - 2^-8) / (2^-4 - 2^-8) = 17 at fourth order
+    assert (
+        12 < e1 / e2 < 20
+    )  # against the finest run: (1 - 2^-8) / (2^-4 - 2^-8) = 17 at fourth order
 
 
 def test_decoupled_ions_leave_the_oscillator_in_its_ground_state():
@@ -38,8 +43,14 @@ def test_decoupled_ions_leave_the_oscillator_in_its_ground_state():
     o = fw.electronic_operators()
     H = qutip.Qobj(2.0 * (o["n1"] + o["n2"]) + 3.0 * o["sx"] + p.V0 * o["nn"])
     c_ops = [qutip.Qobj(o["sm1"]), qutip.Qobj(o["sm2"])]
-    ref = qutip.mesolve(H, qutip.fock_dm(4, 0), run.t, c_ops, e_ops=[qutip.Qobj(o["nn"])],
-                        options={"atol": 1e-12, "rtol": 1e-10}).expect[0]
+    ref = qutip.mesolve(
+        H,
+        qutip.fock_dm(4, 0),
+        run.t,
+        c_ops,
+        e_ops=[qutip.Qobj(o["nn"])],
+        options={"atol": 1e-12, "rtol": 1e-10},
+    ).expect[0]
     np.testing.assert_allclose(run.s_nn, ref, atol=1e-6)
 
 
@@ -70,11 +81,19 @@ def test_two_stroke():
     assert fw.two_stroke(1.1, 1.0, 2.0, 1.0) == 1.0
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: fw.FlywheelParameters(omega=0.0), "omega"),
-    (lambda: fw.FlywheelParameters(gamma=-1.0), "gamma"),
-    (lambda: fw.integrate_mean_field(P, 1.0, (0, 9), (8, 8), steps_per_half=24, samples_per_period=7), "samples_per_period"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: fw.FlywheelParameters(omega=0.0), "omega"),
+        (lambda: fw.FlywheelParameters(gamma=-1.0), "gamma"),
+        (
+            lambda: fw.integrate_mean_field(
+                P, 1.0, (0, 9), (8, 8), steps_per_half=24, samples_per_period=7
+            ),
+            "samples_per_period",
+        ),
+    ],
+)
 def test_bad_input_names_the_argument(call, match):
     with pytest.raises(ValueError, match=match):
         call()
@@ -88,17 +107,29 @@ def test_exact_solution_equals_mesolve():
     x = (a + a.dag()) / np.sqrt(2)
     o = fw.electronic_operators()
     el = lambda M: qutip.tensor(qutip.qeye(N), qutip.Qobj(M))
-    H = p.omega_rel * a.dag() * a + 8.0 * el(o["sx"]) + (p.V0 + p.kappa1 * x + p.kappa2 * x * x) * el(o["nn"])
+    H = (
+        p.omega_rel * a.dag() * a
+        + 8.0 * el(o["sx"])
+        + (p.V0 + p.kappa1 * x + p.kappa2 * x * x) * el(o["nn"])
+    )
     rho, xs, h = qutip.tensor(qutip.fock_dm(N, 0), qutip.fock_dm(4, 0)), [0.0], p.tau_d / 2
     for k in range(halves):  # the two strokes as constant Hamiltonians
         Hk = H + (0.0 if k % 2 == 0 else 9.0) * el(o["n1"] + o["n2"])
-        r = qutip.mesolve(Hk, rho, np.linspace(k * h, (k + 1) * h, 5), [el(o["sm1"]), el(o["sm2"])], e_ops=[x],
-                          options={"atol": 1e-12, "rtol": 1e-10, "store_final_state": True})
+        r = qutip.mesolve(
+            Hk,
+            rho,
+            np.linspace(k * h, (k + 1) * h, 5),
+            [el(o["sm1"]), el(o["sm2"])],
+            e_ops=[x],
+            options={"atol": 1e-12, "rtol": 1e-10, "store_final_state": True},
+        )
         xs += list(r.expect[0][1:])
         rho = r.final_state
     assert np.abs(xs).max() > 0.05
     np.testing.assert_allclose(run.x, xs, atol=1e-7)
-    final = qutip.Qobj(run.state.transpose(2, 0, 3, 1).reshape(4 * N, 4 * N))  # Fock x ions, as qutip orders it
+    final = qutip.Qobj(
+        run.state.transpose(2, 0, 3, 1).reshape(4 * N, 4 * N)
+    )  # Fock x ions, as qutip orders it
     assert np.abs(final.full() - rho.full()).max() < 1e-7
 
 
@@ -129,17 +160,30 @@ def test_corrected_S7_S8_equal_the_operator_algebra():
         "y1": W * e["xn"] + 2 * O * (1 - 2 * e["n1"]) + D * e["x1"] - g / 2 * e["y1"],
         "n1": O * e["y1"] - g * e["n1"],
         "xx": -W / 2 * (e["xy"] + e["yx"]) - D * (e["xy"] + e["yx"]) - g * e["xx"],
-        "xy": W / 2 * (e["xx"] - e["yy"]) - 4 * O * e["xn"] + 2 * O * e["x1"] + D * (e["xx"] - e["yy"]) - g * e["xy"],
+        "xy": W / 2 * (e["xx"] - e["yy"])
+        - 4 * O * e["xn"]
+        + 2 * O * e["x1"]
+        + D * (e["xx"] - e["yy"])
+        - g * e["xy"],
         "xn": -W * e["yn"] + O * e["xy"] - D * e["yn"] - 1.5 * g * e["xn"],
-        "yy": W / 2 * (e["xy"] + e["yx"]) - 4 * O * (e["yn"] + e["ny"]) + 2 * O * (e["y1"] + e["1y"])
-              + D * (e["xy"] + e["yx"]) - g * e["yy"],
-        "yn": W * e["xn"] + O * (e["yy"] - 4 * e["nn"] + 2 * e["1n"]) + D * e["xn"] - 1.5 * g * e["yn"],
+        "yy": W / 2 * (e["xy"] + e["yx"])
+        - 4 * O * (e["yn"] + e["ny"])
+        + 2 * O * (e["y1"] + e["1y"])
+        + D * (e["xy"] + e["yx"])
+        - g * e["yy"],
+        "yn": W * e["xn"]
+        + O * (e["yy"] - 4 * e["nn"] + 2 * e["1n"])
+        + D * e["xn"]
+        - 1.5 * g * e["yn"],
         "nn": O * (e["yn"] + e["ny"]) - 2 * g * e["nn"],
     }
     for key, value in corrected.items():
         assert d[key] == pytest.approx(value, abs=1e-12), key
     # as printed, the Omega term of d<sigma_1^y>/dt (seen from |dd>) and the decay of s_nn (from |uu>) are wrong
-    for k, printed in (("y1", lambda e: -2 * O * (1 - 2 * e["n1"])), ("nn", lambda e: -g * e["nn"])):
+    for k, printed in (
+        ("y1", lambda e: -2 * O * (1 - 2 * e["n1"])),
+        ("nn", lambda e: -g * e["nn"]),
+    ):
         state = np.diag(np.eye(4)[0 if k == "y1" else 3])
         e, d = _expectations(state), _expectations(fw.electronic_rhs(state, 0.0, O, 0.0, g))
         assert abs(d[k] - printed(e)) > 0.1, k
@@ -151,7 +195,9 @@ def test_ion_pair_scales_balance_the_forces():
     x0 = s["x0_rel"]
     coulomb, trap = const.e**2 / (4 * np.pi * const.epsilon_0 * x0**2), m * w**2 * x0 / 2
     assert coulomb == pytest.approx(trap, rel=1e-12)
-    assert x0 == pytest.approx(5.6e-6, rel=0.01)  # two 40Ca+ ions at 1 MHz: 5.6 micrometre (James 1998)
+    assert x0 == pytest.approx(
+        5.6e-6, rel=0.01
+    )  # two 40Ca+ ions at 1 MHz: 5.6 micrometre (James 1998)
     # <x^2> = 1/2 in the ground state: Var(delta x_rel) = hbar / (2 mu omega_rel) with mu = m / 2
     assert s["ell0"] ** 2 / 2 == pytest.approx(const.hbar / (m * s["omega_rel"]), rel=1e-12)
     with pytest.raises(ValueError, match="trap_frequency"):
@@ -166,7 +212,9 @@ def test_amplitude_of_a_growing_sinusoid():
     assert tA[0] == pytest.approx(period) and tA.size == t.size - 16
     # against the maximum of |x| over [t - period, t] on a 1000 times finer grid
     fine = lambda s: np.linspace(s - period, s, 16001)
-    expected = [np.abs(0.5 * fine(s) * np.sin(2 * np.pi * fine(s) / period + 0.3)).max() for s in tA]
+    expected = [
+        np.abs(0.5 * fine(s) * np.sin(2 * np.pi * fine(s) / period + 0.3)).max() for s in tA
+    ]
     np.testing.assert_allclose(A, expected, rtol=2e-3)
     x2 = np.stack([x, 2 * x])  # batch axis in front
     np.testing.assert_allclose(fw.amplitude(t, x2, period)[1], np.stack([A, 2 * A]), rtol=1e-14)

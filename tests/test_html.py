@@ -20,7 +20,12 @@ ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
 MATHJAX = ROOT / "_build" / "npm" / "node_modules" / "mathjax" / "es5"
 CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"
-PAGES = ["book/intro.html", *(f"notebooks/{c}.html" for c in CHAPTERS), "book/errata.html", "book/references.html"]
+PAGES = [
+    "book/intro.html",
+    *(f"notebooks/{c}.html" for c in CHAPTERS),
+    "book/errata.html",
+    "book/references.html",
+]
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +41,7 @@ def site(tmp_path_factory):
         text = page.read_text()
         depth = len(page.relative_to(root / "html").parts) - 1
         page.write_text(text.replace(CDN, "../" * depth + "_mathjax/tex-mml-chtml.js"))
+
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
@@ -58,9 +64,18 @@ def browser():
         pytest.fail("headless Chromium missing: run `make browser` (make test does)")
     opts = webdriver.ChromeOptions()
     opts.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--window-size=1300,1000"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1300,1000",
+    ):
         opts.add_argument(flag)
     driver = webdriver.Chrome(service=Service(driver_path), options=opts)
     driver.set_page_load_timeout(60)
@@ -86,7 +101,13 @@ def test_page_renders_without_errors(site, browser, page):
     assert load(browser, f"{site}/{page}")
     text = browser.find_element("tag name", "body").text
     assert "Traceback" not in text
-    for selector in (".output.error", ".output.traceback", ".output.stderr", "mjx-merror", ".system-message"):
+    for selector in (
+        ".output.error",
+        ".output.traceback",
+        ".output.stderr",
+        "mjx-merror",
+        ".system-message",
+    ):
         assert not browser.find_elements("css selector", selector), f"{page}: {selector}"
 
 
@@ -94,12 +115,16 @@ def test_page_renders_without_errors(site, browser, page):
 def test_chapter_figures_and_math(site, browser, chapter):
     load(browser, f"{site}/notebooks/{chapter}.html")
     nb = nbformat.read(ROOT / "notebooks" / f"{chapter}.ipynb", 4)
-    n_glued = sum(len(re.findall(r"\{glue:figure\}", c.source)) for c in nb.cells if c.cell_type == "markdown")
+    n_glued = sum(
+        len(re.findall(r"\{glue:figure\}", c.source)) for c in nb.cells if c.cell_type == "markdown"
+    )
     figures = browser.find_elements("css selector", "figure")
     assert len(figures) == n_glued >= 1
     for fig in figures:
         img = fig.find_element("tag name", "img")
-        width = browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth;", img)
+        width = browser.execute_script(
+            "return arguments[0].complete && arguments[0].naturalWidth;", img
+        )
         assert width and width > 300, img.get_attribute("src")
         caption = fig.find_element("tag name", "figcaption").text
         assert caption.startswith("Fig"), caption  # numbered: "Fig. 1 ..."

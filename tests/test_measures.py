@@ -5,8 +5,12 @@ import pytest
 import qutip
 
 from qbkit.entanglement import log_negativity
-from qbkit.ergotropy import (ergotropy, ergotropy_from_populations, passive_energy,
-                             passive_energy_from_spectrum)
+from qbkit.ergotropy import (
+    ergotropy,
+    ergotropy_from_populations,
+    passive_energy,
+    passive_energy_from_spectrum,
+)
 from qbkit.series import interior_maxima, is_monotonic, refine_peak
 from qbkit.thermo import bose_occupation, gibbs_populations
 
@@ -19,7 +23,9 @@ def test_ergotropy_of_known_states():
     plus = (qutip.basis(2, 0) + qutip.basis(2, 1)).unit()
     assert ergotropy(plus, H) == pytest.approx(0.5)  # pure state: energy + 1/2
     H3 = qutip.qdiags([0.0, 1.0, 3.0], 0)
-    rho = qutip.qdiags([0.2, 0.3, 0.5], 0)  # inverted populations: passive energy 0.5*0 + 0.3*1 + 0.2*3
+    rho = qutip.qdiags(
+        [0.2, 0.3, 0.5], 0
+    )  # inverted populations: passive energy 0.5*0 + 0.3*1 + 0.2*3
     assert passive_energy(rho, H3) == pytest.approx(0.9)
     assert ergotropy(rho, H3) == pytest.approx(0.3 + 1.5 - 0.9)
 
@@ -51,10 +57,15 @@ def test_ergotropy_input_validation():
 
 
 def test_log_negativity_of_bell_and_product_states():
-    bell = (qutip.tensor(qutip.basis(2, 0), qutip.basis(2, 1)) - qutip.tensor(qutip.basis(2, 1), qutip.basis(2, 0))).unit()
+    bell = (
+        qutip.tensor(qutip.basis(2, 0), qutip.basis(2, 1))
+        - qutip.tensor(qutip.basis(2, 1), qutip.basis(2, 0))
+    ).unit()
     assert log_negativity(bell) == pytest.approx(1.0)
     assert log_negativity(bell, subsystem=0) == pytest.approx(1.0)
-    assert log_negativity(qutip.tensor(qutip.rand_dm(3, seed=1), qutip.rand_dm(2, seed=2))) == pytest.approx(0.0, abs=1e-12)
+    assert log_negativity(
+        qutip.tensor(qutip.rand_dm(3, seed=1), qutip.rand_dm(2, seed=2))
+    ) == pytest.approx(0.0, abs=1e-12)
     werner = 0.2 * bell.proj() + 0.8 * qutip.qeye([2, 2]) / 4  # separable: p <= 1/3
     assert log_negativity(werner) == pytest.approx(0.0, abs=1e-12)
     with pytest.raises(ValueError, match="bipartite"):
@@ -87,4 +98,8 @@ def test_peak_helpers():
     t = np.linspace(0, 10, 1001)
     maxima = interior_maxima(t, np.sin(t))
     np.testing.assert_allclose([m[0] for m in maxima], [np.pi / 2, 5 * np.pi / 2], atol=1e-5)
-    assert is_monotonic([1, 2, 2, 3]) and not is_monotonic([1, 2, 1]) and is_monotonic([3, 1], increasing=False)
+    assert (
+        is_monotonic([1, 2, 2, 3])
+        and not is_monotonic([1, 2, 1])
+        and is_monotonic([3, 1], increasing=False)
+    )

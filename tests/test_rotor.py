@@ -43,13 +43,21 @@ def test_global_equation_equals_secular_bloch_redfield():
             J = rt.ohmic_spectral_density(abs(w), gi, cutoff)
             n = rt.thermal_occupation(beta, abs(w))
             return J * (n + 1) if w > 0 else J * n
+
         return S
 
     A, B = dev.load_operators(0.09)
     k = np.sqrt(2 * dev.I * 5e-5 / 0.09)
-    R = qutip.bloch_redfield_tensor(dev.H, a_ops=[(dev.sm1 + dev.sm1.dag(), spectrum(beta1, g * (1 - chi))),
-                                                  (dev.sm2 + dev.sm2.dag(), spectrum(beta2, g * (1 + chi)))],
-                                    c_ops=[k * A, k * B], sec_cutoff=1e-6, fock_basis=True)
+    R = qutip.bloch_redfield_tensor(
+        dev.H,
+        a_ops=[
+            (dev.sm1 + dev.sm1.dag(), spectrum(beta1, g * (1 - chi))),
+            (dev.sm2 + dev.sm2.dag(), spectrum(beta2, g * (1 + chi))),
+        ],
+        c_ops=[k * A, k * B],
+        sec_cutoff=1e-6,
+        fock_basis=True,
+    )
     rho = qutip.steadystate(R)
     x = dev.steady_state(beta1, beta2, 0.09, g, chi, 5e-5, equation="global", cutoff=cutoff)
     np.testing.assert_allclose(dev.sector.matrix(x), rho.full(), atol=1e-10)
@@ -69,7 +77,14 @@ def test_first_law_and_heat_formula(equation):
         rho = dev.density_matrix(x)
         for Q, sm, B, beta in ((c.Q1, dev.sm1, 4, beta1), (c.Q2, dev.sm2, 10, beta2)):
             n = rt.thermal_occupation(beta, 2 * B)
-            closed = 2 * B * (n * qutip.expect(sm * sm.dag(), rho) - (n + 1) * qutip.expect(sm.dag() * sm, rho))
+            closed = (
+                2
+                * B
+                * (
+                    n * qutip.expect(sm * sm.dag(), rho)
+                    - (n + 1) * qutip.expect(sm.dag() * sm, rho)
+                )
+            )
             assert Q == pytest.approx(closed, rel=1e-10)
     else:
         assert c.W_Q == 0.0
@@ -107,15 +122,21 @@ def test_linear_family_and_sector_basics():
     assert sec.functional(np.eye(4)) @ sec.vector(X) == pytest.approx(np.trace(X))
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: rt.RotorDevice(0, 10), "B1"),
-    (lambda: rt.RotorDevice(4, 10, I=-1), "I"),
-    (lambda: rt.RotorDevice(4, 10, lam=-0.1), "lam"),
-    (lambda: rt.rotor_operators(2.5), "L_max"),
-    (lambda: rt.RotorDevice(4, 10, L_max=3).liouvillian(0.1, 0.05, 0.09, equation="exact"), "equation"),
-    (lambda: rt.thermal_occupation(0.0, 8.0), "beta"),
-    (lambda: Sector(np.zeros((2, 2, 2))), "charges"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: rt.RotorDevice(0, 10), "B1"),
+        (lambda: rt.RotorDevice(4, 10, I=-1), "I"),
+        (lambda: rt.RotorDevice(4, 10, lam=-0.1), "lam"),
+        (lambda: rt.rotor_operators(2.5), "L_max"),
+        (
+            lambda: rt.RotorDevice(4, 10, L_max=3).liouvillian(0.1, 0.05, 0.09, equation="exact"),
+            "equation",
+        ),
+        (lambda: rt.thermal_occupation(0.0, 8.0), "beta"),
+        (lambda: Sector(np.zeros((2, 2, 2))), "charges"),
+    ],
+)
 def test_bad_input_names_the_argument(call, match):
     with pytest.raises(ValueError, match=match):
         call()
@@ -123,6 +144,7 @@ def test_bad_input_names_the_argument(call, match):
 
 def test_evolution_equals_the_matrix_exponential_and_reaches_the_steady_state():
     import scipy.linalg as sla
+
     dev = rt.RotorDevice(10, 10, I=1.0, lam=0.1, L_max=8)
     L, _ = dev.liouvillian(0.1, 0.02, 0.09, gamma=5e-3)
     x0 = dev.initial_state(0.1, 0.02)

@@ -11,7 +11,9 @@ def test_coupled_basis_is_clebsch_gordan(j_C, j_B):
     for M, U in zip(cb.M_values, cb.blocks):
         for a, m_B in enumerate(cb.m_B_values(M)):
             for b, J in enumerate(cb.J_values(M)):
-                assert U[a, b] == pytest.approx(qutip.clebsch(j_C, j_B, J, M - m_B, m_B, M), abs=1e-12)
+                assert U[a, b] == pytest.approx(
+                    qutip.clebsch(j_C, j_B, J, M - m_B, m_B, M), abs=1e-12
+                )
 
 
 def test_coupled_basis_diagonalizes_total_spin_and_ladders_are_consistent():
@@ -40,7 +42,9 @@ def test_ladder_elements_vanish_at_the_ends():
     assert ladder_down(0.5, 0.5) == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("bad, err", [(-0.5, ValueError), (0.3, ValueError), ("1", TypeError), (True, TypeError)])
+@pytest.mark.parametrize(
+    "bad, err", [(-0.5, ValueError), (0.3, ValueError), ("1", TypeError), (True, TypeError)]
+)
 def test_check_spin_rejects_bad_values(bad, err):
     with pytest.raises(err, match="j"):
         check_spin(bad)

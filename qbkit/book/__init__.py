@@ -27,5 +27,14 @@ from .figures import Figure, label_panels, panels, use_style
 from .publish import table
 from .scorecard import VERDICTS, Scorecard
 
-__all__ = ["ChapterRun", "start", "Figure", "panels", "label_panels", "use_style", "table",
-           "Scorecard", "VERDICTS"]
+__all__ = [
+    "ChapterRun",
+    "start",
+    "Figure",
+    "panels",
+    "label_panels",
+    "use_style",
+    "table",
+    "Scorecard",
+    "VERDICTS",
+]

@@ -152,24 +152,36 @@ def build(jobs=2, root=None, force=False):
         else:
             entries[nb.stem] = entry
             meta = entry.meta
-            print(f"[book] {nb.stem}: from the cache (executed {meta['started']}, {meta['seconds']:.0f} s)",
-                  flush=True)
+            print(
+                f"[book] {nb.stem}: from the cache (executed {meta['started']}, {meta['seconds']:.0f} s)",
+                flush=True,
+            )
     failed = []
     if todo:
         print(f"[book] executing {len(todo)} chapter(s), {jobs} at a time", flush=True)
         with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo)))) as pool:
-            for name, entry, message, seconds in pool.map(_execute, [(nb, root, force) for nb in todo]):
+            for name, entry, message, seconds in pool.map(
+                _execute, [(nb, root, force) for nb in todo]
+            ):
                 status = "ok" if entry else "FAILED"
-                print(f"[book] {name}: {status} ({seconds:.0f} s){' ' + message if message else ''}", flush=True)
+                print(
+                    f"[book] {name}: {status} ({seconds:.0f} s){' ' + message if message else ''}",
+                    flush=True,
+                )
                 if entry is None:
                     failed.append(message)
                 else:
                     entries[name] = entry
                     ran.add(name)
     if failed:
-        print(f"[book] build stopped: {len(failed)} chapter(s) failed; _build/html left unchanged", file=sys.stderr)
+        print(
+            f"[book] build stopped: {len(failed)} chapter(s) failed; _build/html left unchanged",
+            file=sys.stderr,
+        )
         return 1
-    executed = {str(nb.relative_to(root)): entries[nb.stem].notebook.read_bytes() for nb in notebooks}
+    executed = {
+        str(nb.relative_to(root)): entries[nb.stem].notebook.read_bytes() for nb in notebooks
+    }
     executed.update(write_pages(root, [entries[nb.stem] for nb in notebooks], ran))
     sync_stage(root, stage, executed)
     target = build_dir / "html"
@@ -185,7 +197,10 @@ def build(jobs=2, root=None, force=False):
     html = jb_out / "_build" / "html"
     if result.returncode != 0 or not (html / "index.html").is_file():
         print(result.stdout[-5000:], file=sys.stderr)
-        print("[book] jupyter-book reported errors or warnings; _build/html left unchanged", file=sys.stderr)
+        print(
+            "[book] jupyter-book reported errors or warnings; _build/html left unchanged",
+            file=sys.stderr,
+        )
         return 1
     fresh = build_dir / ".html.new"
     shutil.rmtree(fresh, ignore_errors=True)
@@ -202,8 +217,14 @@ def build(jobs=2, root=None, force=False):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m qbkit.book", description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", type=int, default=2, help="chapters executed at a time (default 2)")
-    parser.add_argument("--force", action="store_true", help="execute every chapter, ignoring the cache")
+    parser = argparse.ArgumentParser(
+        prog="python -m qbkit.book", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=2, help="chapters executed at a time (default 2)"
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="execute every chapter, ignoring the cache"
+    )
     args = parser.parse_args(argv)
     return build(args.jobs, force=args.force)

@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .environment import git_commit, lock_file, versions
@@ -137,7 +137,7 @@ class Staging:
         self.final = entry_path(chapter, key, self.root)
         self.final.parent.mkdir(parents=True, exist_ok=True)
         self.path = Path(tempfile.mkdtemp(prefix=".partial-", dir=self.final.parent))
-        self.started = datetime.now(timezone.utc)
+        self.started = datetime.now(UTC)
         self._clock = time.perf_counter()
 
     def __enter__(self):

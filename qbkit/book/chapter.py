@@ -57,7 +57,9 @@ class ChapterRun:
         """
         for name in names:
             if name not in self.paper:
-                raise KeyError(f"parameter {name!r} has no '(paper: X)' note in the parameters cell")
+                raise KeyError(
+                    f"parameter {name!r} has no '(paper: X)' note in the parameters cell"
+                )
         names = names or tuple(self.paper)
         return all(_same(self.params[k], self.paper[k]) for k in names)
 
@@ -80,10 +82,14 @@ class ChapterRun:
         from IPython.display import Markdown, display
 
         counts = {k: v for k, v in scorecard.counts().items() if v}
-        display(Markdown(scorecard.to_markdown() + "\n\n"
-                         + ", ".join(f"{v} {k}" for k, v in counts.items())))
-        self.summary = write_summary(summary, parameters=self.params, digits=digits,
-                                     scorecard=scorecard)
+        display(
+            Markdown(
+                scorecard.to_markdown() + "\n\n" + ", ".join(f"{v} {k}" for k, v in counts.items())
+            )
+        )
+        self.summary = write_summary(
+            summary, parameters=self.params, digits=digits, scorecard=scorecard
+        )
         scorecard.check()
         return self.summary
 
@@ -104,7 +110,11 @@ class ChapterRun:
 
 def _same(a, b):
     if isinstance(a, float) or isinstance(b, float):
-        return isinstance(a, (int, float)) and isinstance(b, (int, float)) and math.isclose(a, b, rel_tol=1e-12)
+        return (
+            isinstance(a, (int, float))
+            and isinstance(b, (int, float))
+            and math.isclose(a, b, rel_tol=1e-12)
+        )
     return a == b
 
 

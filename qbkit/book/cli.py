@@ -20,7 +20,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser():
-    parser = _Parser(prog="qbkit", description="Run the qbkit book's chapters with your parameters.")
+    parser = _Parser(
+        prog="qbkit", description="Run the qbkit book's chapters with your parameters."
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     ls = sub.add_parser("list", help="list chapters and their parameters")
     ls.add_argument("chapter", nargs="?", help="show only this chapter")
@@ -32,13 +34,25 @@ def _parser():
         "already in the cache (same notebook, qbkit, parameters, environment) is copied.",
     )
     run.add_argument("chapter")
-    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
-                     metavar=("NAME", "VALUE"), help="set a parameter (repeatable, once per name)")
+    run.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="set a parameter (repeatable, once per name)",
+    )
     run.add_argument("--out", metavar="DIR", help="output folder")
-    run.add_argument("--force", action="store_true", help="execute even if the cache holds the result")
-    new = sub.add_parser("new", help="start a new chapter from the skeleton",
-                         description="Creates notebooks/NAME.ipynb, its registry entry, its line in "
-                         "_toc.yml, a section of book/errata.md and a bibliography stub.")
+    run.add_argument(
+        "--force", action="store_true", help="execute even if the cache holds the result"
+    )
+    new = sub.add_parser(
+        "new",
+        help="start a new chapter from the skeleton",
+        description="Creates notebooks/NAME.ipynb, its registry entry, its line in "
+        "_toc.yml, a section of book/errata.md and a bibliography stub.",
+    )
     new.add_argument("name", help="chapter name: firstauthorYEAR_topic, e.g. smith2025_heat_engine")
     new.add_argument("--title", required=True, help="the paper's title")
     return parser

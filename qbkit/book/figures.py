@@ -18,24 +18,27 @@ __all__ = ["use_style", "panels", "label_panels", "Figure"]
 
 def use_style():
     """Apply the book's matplotlib style (deterministic fonts and sizes, no backend changes)."""
-    mpl.rcParams.update({
-        "figure.dpi": 100,
-        "savefig.dpi": 150,
-        "font.size": 9,
-        "axes.titlesize": 9,
-        "axes.labelsize": 9,
-        "legend.fontsize": 7,
-        "legend.frameon": False,
-        "lines.linewidth": 1.5,
-        "svg.hashsalt": "qbkit",
-        "pdf.fonttype": 42,
-    })
+    mpl.rcParams.update(
+        {
+            "figure.dpi": 100,
+            "savefig.dpi": 150,
+            "font.size": 9,
+            "axes.titlesize": 9,
+            "axes.labelsize": 9,
+            "legend.fontsize": 7,
+            "legend.frameon": False,
+            "lines.linewidth": 1.5,
+            "svg.hashsalt": "qbkit",
+            "pdf.fonttype": 42,
+        }
+    )
 
 
 def panels(rows, cols, width=3.1, height=2.4, **subplots_kw):
     """A figure with a grid of panels; returns ``(fig, axes)`` with ``axes`` flattened row-wise."""
-    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), layout="constrained",
-                             **subplots_kw)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(width * cols, height * rows), layout="constrained", **subplots_kw
+    )
     return fig, axes.ravel() if hasattr(axes, "ravel") else [axes]
 
 
@@ -70,8 +73,9 @@ class Figure:
     ['E', 'gamma_t']
     """
 
-    def __init__(self, name, rows=1, cols=1, *, caption="", x=None, width=3.1, height=2.4,
-                 **subplots_kw):
+    def __init__(
+        self, name, rows=1, cols=1, *, caption="", x=None, width=3.1, height=2.4, **subplots_kw
+    ):
         self.name, self.caption, self.x = name, caption, x
         self.fig, self.axes = panels(rows, cols, width, height, **subplots_kw)
         self.columns = {}
@@ -88,7 +92,9 @@ class Figure:
         if name in self.columns:
             old = self.columns[name][0]
             if old.shape != values.shape or not np.array_equal(old, values, equal_nan=True):
-                raise ValueError(f"figure {self.name}: column {name!r} recorded twice with different values")
+                raise ValueError(
+                    f"figure {self.name}: column {name!r} recorded twice with different values"
+                )
             return
         self.columns[name] = (values, unit)
 
@@ -118,8 +124,10 @@ class Figure:
         """
         Z = np.asarray(Z, dtype=float)
         if Z.shape != (len(y), len(x)):
-            raise ValueError(f"figure {self.name}: map {name!r} has shape {Z.shape}, "
-                             f"expected (len(y), len(x)) = ({len(y)}, {len(x)})")
+            raise ValueError(
+                f"figure {self.name}: map {name!r} has shape {Z.shape}, "
+                f"expected (len(y), len(x)) = ({len(y)}, {len(x)})"
+            )
         self.record(x_name, x, x_unit)
         self.record(y_name, y, y_unit)
         self.record(name, Z.ravel(), f"{unit}; row-major over ({y_name}, {x_name})")
@@ -136,7 +144,9 @@ class Figure:
         for k, ax in enumerate(self.axes):
             shows_data = ax.get_visible() and (ax.lines or ax.collections or ax.images)
             if shows_data and not (ax.get_xlabel() and ax.get_ylabel()):
-                raise ValueError(f"figure {self.name}: panel {k} needs an x and a y label with units")
+                raise ValueError(
+                    f"figure {self.name}: panel {k} needs an x and a y label with units"
+                )
         if labels and len(self.axes) > 1:
             label_panels([ax for ax in self.axes if ax.get_visible()])
         publish_figure(self.fig, self.name, self.columns, self.caption)

@@ -5,6 +5,8 @@
 ``python -m qbkit.book.nbtools refresh NB EXECUTED``  copy the outputs of the
 ``# NBVAL_CHECK_OUTPUT`` cells of an executed copy into NB (the expected values
 nbval compares against), then clean NB
+``python -m qbkit.book.nbtools expected NB...``  execute each NB at its defaults (or take
+the execution from the cache) and refresh NB from it
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ def problems(nb):
             continue
         expected_count = 1 if is_check_cell(cell) and cell.outputs else None
         if cell.execution_count != expected_count:
-            out.append(f"cell {i}: execution count {cell.execution_count} (expected {expected_count})")
+            out.append(
+                f"cell {i}: execution count {cell.execution_count} (expected {expected_count})"
+            )
         if cell.outputs and not is_check_cell(cell):
             out.append(f"cell {i}: has outputs")
         for o in cell.outputs:
@@ -72,23 +76,46 @@ def refresh(nb, executed):
         if cell.source != done.source:
             raise ValueError("executed notebook's sources differ from the source notebook")
         if is_check_cell(cell):
-            cell.outputs = [o for o in done.outputs if o.output_type == "stream" and o.name == "stdout"]
+            cell.outputs = [
+                o for o in done.outputs if o.output_type == "stream" and o.name == "stdout"
+            ]
     return clean(nb)
 
 
+def expected(paths):
+    """Refresh each notebook's check-cell outputs from an execution at its defaults."""
+    from pathlib import Path
+
+    from .params import read_parameters
+    from .runner import execute_chapter
+
+    for path in map(Path, paths):
+        defaults = {k: p.default for k, p in read_parameters(path).items()}
+        entry, cached = execute_chapter(path, {}, defaults)
+        nb = refresh(nbformat.read(path, 4), nbformat.read(entry.notebook, 4))
+        nbformat.write(nb, path)
+        print(f"{path}: check outputs refreshed ({'cached' if cached else 'executed'} run)")
+    return 0
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m qbkit.book.nbtools", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m qbkit.book.nbtools", description=__doc__.splitlines()[0]
+    )
     sub = parser.add_subparsers(dest="cmd", required=True)
     for name in ("check", "clean"):
         sub.add_parser(name).add_argument("notebooks", nargs="+")
     r = sub.add_parser("refresh")
     r.add_argument("notebook")
     r.add_argument("executed")
+    sub.add_parser("expected").add_argument("notebooks", nargs="+")
     args = parser.parse_args(argv)
     if args.cmd == "refresh":
         nb = refresh(nbformat.read(args.notebook, 4), nbformat.read(args.executed, 4))
         nbformat.write(nb, args.notebook)
         return 0
+    if args.cmd == "expected":
+        return expected(args.notebooks)
     status = 0
     for path in args.notebooks:
         nb = nbformat.read(path, 4)

@@ -29,8 +29,11 @@ from .runner import KERNEL_ENV
 
 
 def pytest_addoption(parser):
-    parser.addoption("--qbkit-cache", action="store_true",
-                     help="nbval executions feed the qbkit execution cache; verified ones are skipped")
+    parser.addoption(
+        "--qbkit-cache",
+        action="store_true",
+        help="nbval executions feed the qbkit execution cache; verified ones are skipped",
+    )
 
 
 def pytest_configure(config):
@@ -53,7 +56,7 @@ def _key(path):
 
 class _Recorder:
     def __init__(self):
-        self.runs = {}      # notebook path -> {"staging", "outputs", "failed"}
+        self.runs = {}  # notebook path -> {"staging", "outputs", "failed"}
         self.skipped = []
 
     @pytest.hookimpl(trylast=True)
@@ -133,4 +136,5 @@ class _Recorder:
     def pytest_terminal_summary(self, terminalreporter):
         for name in self.skipped:
             terminalreporter.write_line(
-                f"qbkit: {name}: verified by nbval earlier with the same inputs (cache), not executed again")
+                f"qbkit: {name}: verified by nbval earlier with the same inputs (cache), not executed again"
+            )

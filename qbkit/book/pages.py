@@ -73,10 +73,18 @@ def scorecard_page(entries):
     ]
     for name, per in counts.items():
         label = "**whole book**" if name == "book" else _title(name)
-        lines.append(f"| {label} | " + " | ".join(str(per[v]) for v in VERDICTS)
-                     + f" | {sum(per.values())} |")
-    lines += ["", "## Every claim", "",
-              "| chapter | # | claim | paper | ours | verdict |", "|---|---|---|---|---|---|"]
+        lines.append(
+            f"| {label} | "
+            + " | ".join(str(per[v]) for v in VERDICTS)
+            + f" | {sum(per.values())} |"
+        )
+    lines += [
+        "",
+        "## Every claim",
+        "",
+        "| chapter | # | claim | paper | ours | verdict |",
+        "|---|---|---|---|---|---|",
+    ]
     for entry in entries:
         name = entry.meta["chapter"]
         for k, row in enumerate(_claims(entry), 1):
@@ -84,8 +92,14 @@ def scorecard_page(entries):
             ours = _value(row["ours"])
             if row.get("unstated"):
                 ours += f" at {row['unstated']}"
-            cells = [CHAPTERS[name].prefix if name in CHAPTERS else name, link, row["claim"],
-                     _value(row["paper"]), ours, row["verdict"]]
+            cells = [
+                CHAPTERS[name].prefix if name in CHAPTERS else name,
+                link,
+                row["claim"],
+                _value(row["paper"]),
+                ours,
+                row["verdict"],
+            ]
             lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -114,12 +128,20 @@ def status_page(entries, ran, root):
             f"| {m['seconds']:.0f} s | {m['started'].replace('T', ' ')} | `{m['git_commit'] or 'unknown'}` "
             f"| {m['executor']} | {nbval} | `{m['parameters_hash']}` |"
         )
-    lines += ["", "## Versions", "", "| chapter | " + " | ".join(SHOWN_VERSIONS) + " |",
-              "|---|" + "---|" * len(SHOWN_VERSIONS)]
+    lines += [
+        "",
+        "## Versions",
+        "",
+        "| chapter | " + " | ".join(SHOWN_VERSIONS) + " |",
+        "|---|" + "---|" * len(SHOWN_VERSIONS),
+    ]
     for entry in entries:
         m = entry.meta
-        lines.append(f"| {m['chapter']} | " + " | ".join(m["versions"].get(k, "–") for k in SHOWN_VERSIONS)
-                     + " |")
+        lines.append(
+            f"| {m['chapter']} | "
+            + " | ".join(m["versions"].get(k, "–") for k in SHOWN_VERSIONS)
+            + " |"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -14,9 +14,10 @@ import json
 import math
 import re
 import tokenize
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Callable
+from typing import Any
 
 import nbformat
 
@@ -90,8 +91,13 @@ def paper_value(help_text):
         node = ast.parse(text, mode="eval").body
     except SyntaxError:
         return None
-    if (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div)
-            and all(isinstance(v, ast.Constant) and _is_number(v.value) for v in (node.left, node.right))):
+    if (
+        isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.Div)
+        and all(
+            isinstance(v, ast.Constant) and _is_number(v.value) for v in (node.left, node.right)
+        )
+    ):
         return node.left.value / node.right.value
     return None
 
@@ -165,7 +171,9 @@ def coerce(param, value):
     elif t is int and not (isinstance(value, int) and not isinstance(value, bool)):
         raise ParameterError(param.name, f"expects {ARTICLE[int]}, got {value!r}", TypeError)
     elif t is list:
-        if not isinstance(value, list) or not all(_is_number(v) or isinstance(v, str) for v in value):
+        if not isinstance(value, list) or not all(
+            _is_number(v) or isinstance(v, str) for v in value
+        ):
             raise ParameterError(param.name, f"expects a list of numbers, got {value!r}", TypeError)
     elif not isinstance(value, t) or (t is not bool and isinstance(value, bool)):
         raise ParameterError(param.name, f"expects {ARTICLE[t]}, got {value!r}", TypeError)

@@ -7,7 +7,7 @@ cell (:func:`qbkit.book.params.read_parameters`); this registry adds only the ru
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from . import params as P
@@ -162,16 +162,16 @@ def get_chapter(name):
     return CHAPTERS[name]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parameters(name):
     chapter = CHAPTERS[name]
     found = P.read_parameters(chapter.notebook)
     missing = set(found) ^ set(chapter.rules)
     if missing:
-        raise ValueError(
-            f"chapter {name}: parameters and rules disagree on {sorted(missing)}"
-        )
-    return {k: P.Param(p.name, p.type, p.default, p.help, chapter.rules[k]) for k, p in found.items()}
+        raise ValueError(f"chapter {name}: parameters and rules disagree on {sorted(missing)}")
+    return {
+        k: P.Param(p.name, p.type, p.default, p.help, chapter.rules[k]) for k, p in found.items()
+    }
 
 
 def validate_parameters(chapter, **values):

@@ -24,13 +24,24 @@ from . import params as P
 from .cache import Staging, chapter_key, lookup
 from .registry import get_chapter, repo_root
 
-__all__ = ["ChapterFailed", "resolve_parameters", "execute_notebook", "execute_chapter", "run_chapter",
-           "default_out", "KERNEL_ENV"]
+__all__ = [
+    "ChapterFailed",
+    "resolve_parameters",
+    "execute_notebook",
+    "execute_chapter",
+    "run_chapter",
+    "default_out",
+    "KERNEL_ENV",
+]
 
 #: One BLAS thread per kernel: the chapters' linear algebra is many small matrices, and
 #: chapters run two at a time on two cores (DESIGN.md, numerics notes).
-KERNEL_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-              "MPLBACKEND": "Agg"}
+KERNEL_ENV = {
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "MPLBACKEND": "Agg",
+}
 #: The kernel's own log (e.g. its notice about TCP transport) is not for the reader; errors
 #: in cells still arrive as cell errors.
 KERNEL_ARGUMENTS = ["--log-level=CRITICAL"]
@@ -59,7 +70,9 @@ def resolve_parameters(chapter, overrides):
     typed = {}
     for name, text in overrides:
         if name not in params:
-            raise P.ParameterError(name, f"unknown parameter of {chapter} (known: {', '.join(params)})")
+            raise P.ParameterError(
+                name, f"unknown parameter of {chapter} (known: {', '.join(params)})"
+            )
         if name in typed:
             raise P.ParameterError(name, "given more than once")
         typed[name] = P.parse_cli_value(params[name], text)
@@ -79,7 +92,9 @@ class _CellProgress:
         self.name, self.stream, self.start = name, stream, time.perf_counter()
 
     def __call__(self, index, total):
-        self.stream.write(f"\r[{self.name}] cell {index + 1}/{total}, {time.perf_counter() - self.start:5.0f} s")
+        self.stream.write(
+            f"\r[{self.name}] cell {index + 1}/{total}, {time.perf_counter() - self.start:5.0f} s"
+        )
         self.stream.flush()
 
     def close(self):
@@ -106,6 +121,7 @@ def execute_notebook(source, target, parameters=None, env=None, progress=None, t
     os.environ.update({**KERNEL_ENV, **(env or {})})
     hooks = {}
     if progress is not None:
+
         class Engine(NBClientEngine):
             @classmethod
             def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
@@ -184,9 +200,13 @@ def execute_chapter(notebook, overrides, full, *, root=None, force=False, progre
     bar = _CellProgress(name) if progress else None
     with Staging(name, key, full, root) as staging:
         try:
-            execute_notebook(notebook, staging.path / notebook.name, overrides,
-                             env={"QBKIT_OUTPUT_DIR": str(staging.path), "QBKIT_BOOK": "1"},
-                             progress=bar)
+            execute_notebook(
+                notebook,
+                staging.path / notebook.name,
+                overrides,
+                env={"QBKIT_OUTPUT_DIR": str(staging.path), "QBKIT_BOOK": "1"},
+                progress=bar,
+            )
         finally:
             if bar is not None:
                 bar.close()
@@ -214,7 +234,9 @@ def _prepare_out(out):
         raise P.ParameterError("--out", f"{out} exists and is not a folder")
     if out.is_dir() and any(out.iterdir()) and not (out / "run.log").is_file():
         # only an earlier run's folder is ever replaced: never sources or anything else
-        raise P.ParameterError("--out", f"{out} exists and is not an earlier qbkit run folder; choose another")
+        raise P.ParameterError(
+            "--out", f"{out} exists and is not an earlier qbkit run folder; choose another"
+        )
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         probe = tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent)

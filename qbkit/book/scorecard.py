@@ -98,12 +98,16 @@ class Claim:
         if v in ("agrees", "depends-on-unstated") and not matches_paper:
             return f"expected agreement; paper {_fmt(self.paper)}, ours {_fmt(self.ours)}"
         if v == "disagrees" and matches_paper:
-            return f"recorded as a disagreement, but ours {_fmt(self.ours)} matches {_fmt(self.paper)}"
+            return (
+                f"recorded as a disagreement, but ours {_fmt(self.ours)} matches {_fmt(self.paper)}"
+            )
         if v == "agrees-after-correction":
             if not _close(self.ours, self.corrected, *tol):
                 return f"expected agreement with the corrected {_fmt(self.corrected)}, ours {_fmt(self.ours)}"
             if matches_paper:
-                return f"ours {_fmt(self.ours)} matches the printed value too: the verdict is 'agrees'"
+                return (
+                    f"ours {_fmt(self.ours)} matches the printed value too: the verdict is 'agrees'"
+                )
         return None
 
     def as_dict(self):
@@ -145,8 +149,21 @@ class Scorecard:
     applies: bool = True
     claims: list = field(default_factory=list)
 
-    def add(self, claim, where, paper, ours, *, rtol=0.0, atol=0.0, note="", verdict="agrees",
-            corrected=None, unstated="", applies=None):
+    def add(
+        self,
+        claim,
+        where,
+        paper,
+        ours,
+        *,
+        rtol=0.0,
+        atol=0.0,
+        note="",
+        verdict="agrees",
+        corrected=None,
+        unstated="",
+        applies=None,
+    ):
         """Record one claim.
 
         Parameters
@@ -190,8 +207,19 @@ class Scorecard:
         applies = self.applies if applies is None else bool(applies)
         anchor = f"{self.prefix}-claim-{len(self.claims) + 1}"
         self.claims.append(
-            Claim(claim, where, paper, ours, float(rtol), float(atol), note,
-                  verdict if applies else "n/a", corrected, unstated, anchor)
+            Claim(
+                claim,
+                where,
+                paper,
+                ours,
+                float(rtol),
+                float(atol),
+                note,
+                verdict if applies else "n/a",
+                corrected,
+                unstated,
+                anchor,
+            )
         )
 
     def rows(self):
@@ -212,8 +240,15 @@ class Scorecard:
                 ours += f" (corrected: {_fmt(c.corrected)})"
             if c.unstated:
                 ours += f" at {c.unstated}"
-            cells = [f'<a id="{c.anchor}"></a>{i}', c.claim, c.where, _fmt(c.paper), ours, note,
-                     f"**{c.verdict}**" if c.verdict == "disagrees" else c.verdict]
+            cells = [
+                f'<a id="{c.anchor}"></a>{i}',
+                c.claim,
+                c.where,
+                _fmt(c.paper),
+                ours,
+                note,
+                f"**{c.verdict}**" if c.verdict == "disagrees" else c.verdict,
+            ]
             rows.append("| " + " | ".join(s.replace("|", "\\|") for s in cells) + " |")
         return "\n".join(rows)
 
@@ -228,7 +263,9 @@ class Scorecard:
         for c in self.claims:
             problem = c.problem()
             if problem:
-                raise AssertionError(f"claim '{c.claim}' ({c.where}), verdict {c.verdict}: {problem}")
+                raise AssertionError(
+                    f"claim '{c.claim}' ({c.where}), verdict {c.verdict}: {problem}"
+                )
 
     def counts(self):
         """Numbers of claims per verdict class (every class present, zeros included)."""

@@ -15,14 +15,27 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq, minimize_scalar
 
-from ..collision import CollisionChannel, Ladder, LossChannel, incoherent_step
 from .._checks import check_count
+from ..collision import CollisionChannel, LossChannel, incoherent_step
 from ..ergotropy import ergotropy, ergotropy_from_populations
 
-__all__ = ["swap_rate_optimum", "R0", "ChargingRun", "charge_coherent", "charge_full_swap",
-           "charge_greedy", "bound_oscillator", "bound_oscillator_damped", "bound_spin",
-           "full_charge_time_spin_bound", "full_swap_time_asymptotic", "coherent_limit_oscillator",
-           "coherent_limit_spin", "advantage_onset", "advantage_threshold"]
+__all__ = [
+    "swap_rate_optimum",
+    "R0",
+    "ChargingRun",
+    "charge_coherent",
+    "charge_full_swap",
+    "charge_greedy",
+    "bound_oscillator",
+    "bound_oscillator_damped",
+    "bound_spin",
+    "full_charge_time_spin_bound",
+    "full_swap_time_asymptotic",
+    "coherent_limit_oscillator",
+    "coherent_limit_spin",
+    "advantage_onset",
+    "advantage_threshold",
+]
 
 
 def swap_rate_optimum():
@@ -85,8 +98,18 @@ class ChargingRun:
         return ergotropy(state, np.diag(levels))
 
 
-def charge_coherent(ladder, theta, n_collisions, q=0.5, c=1.0, alpha=0.0, loss=0.0, snapshots=(),
-                    tol=1e-40, stop=None):
+def charge_coherent(
+    ladder,
+    theta,
+    n_collisions,
+    q=0.5,
+    c=1.0,
+    alpha=0.0,
+    loss=0.0,
+    snapshots=(),
+    tol=1e-40,
+    stop=None,
+):
     r"""Charge with identical qubits :math:`\rho_Q(q, c, \alpha)` at a constant swap angle θ, Eq. (3).
 
     Each collision is :class:`~qbkit.collision.CollisionChannel`; with ``loss`` > 0 it is followed
@@ -181,7 +204,7 @@ def charge_full_swap(ladder, n_collisions):
     K = int(n_collisions)
     if not 0 <= K <= ladder.dim - 1:
         raise ValueError(f"n_collisions must lie in [0, {ladder.dim - 1}], got {n_collisions}")
-    th = np.pi / (2 * ladder.a[1: K + 1])
+    th = np.pi / (2 * ladder.a[1 : K + 1])
     return ChargingRun(np.concatenate([[0.0], np.cumsum(th)]), np.arange(K + 1, dtype=float), th)
 
 
@@ -226,14 +249,16 @@ def charge_greedy(ladder, omega_tau_max, objective="cumulative", snapshots_at=()
     E, t = 0.0, 0.0
     times, energies, thetas, pops = [0.0], [0.0], [], [p.copy()]
     while True:
+
         def score(th):
             gain = _gain(ladder, p, np.atleast_1d(th))
             return (E + gain) / (t + th) if objective == "cumulative" else gain / th
 
         k = int(np.argmax(score(grid)))
         lo, hi = grid[max(k - 1, 0)], grid[min(k + 1, n_grid - 1)]
-        best = minimize_scalar(lambda th: -score(th)[0], bounds=(lo, hi), method="bounded",
-                               options={"xatol": 1e-12})
+        best = minimize_scalar(
+            lambda th: -score(th)[0], bounds=(lo, hi), method="bounded", options={"xatol": 1e-12}
+        )
         th = best.x if -best.fun >= score(grid[k])[0] else grid[k]
         if t + th > omega_tau_max:
             break
@@ -273,8 +298,14 @@ def bound_oscillator_damped(omega_tau, gamma):
     ndarray, same shape as ``omega_tau``
     """
     x = np.atleast_1d(np.asarray(omega_tau, dtype=float))
-    sol = solve_ivp(lambda _, E: R0 * (1 - gamma) * np.sqrt(E + 1) - 2 * gamma / np.pi * E,
-                    (0.0, max(x.max(), 0.0)), [0.0], t_eval=np.sort(x), rtol=1e-11, atol=1e-12)
+    sol = solve_ivp(
+        lambda _, E: R0 * (1 - gamma) * np.sqrt(E + 1) - 2 * gamma / np.pi * E,
+        (0.0, max(x.max(), 0.0)),
+        [0.0],
+        t_eval=np.sort(x),
+        rtol=1e-11,
+        atol=1e-12,
+    )
     out = np.empty_like(x)
     out[np.argsort(x)] = sol.y[0]
     return out.reshape(np.shape(omega_tau))
@@ -378,8 +409,14 @@ def advantage_onset(ladder, theta, omega_tau_max, bound=bound_oscillator, q=0.5,
     """
     if not theta > 0:
         raise ValueError(f"theta must be > 0, got {theta}")
-    run = charge_coherent(ladder, theta, int(np.floor(omega_tau_max / theta + 1e-9)), q=q, loss=loss,
-                          stop=lambda t, E: E > bound(t))
+    run = charge_coherent(
+        ladder,
+        theta,
+        int(np.floor(omega_tau_max / theta + 1e-9)),
+        q=q,
+        loss=loss,
+        stop=lambda t, E: E > bound(t),
+    )
     t = run.omega_tau[-1]
     return float(t) if t > 0 and run.energy[-1] > bound(t) else np.nan
 
@@ -428,6 +465,8 @@ def advantage_threshold(ladder, omega_tau, bound, theta_lo, theta_hi, q=0.5, xto
 
     f_lo, f_hi = margin(theta_lo), margin(theta_hi)
     if not (f_lo > 0 > f_hi):
-        raise ValueError(f"theta_lo, theta_hi do not bracket the threshold: energy minus bound is "
-                         f"{f_lo:.3g} at theta_lo and {f_hi:.3g} at theta_hi (need + and -)")
+        raise ValueError(
+            f"theta_lo, theta_hi do not bracket the threshold: energy minus bound is "
+            f"{f_lo:.3g} at theta_lo and {f_hi:.3g} at theta_hi (need + and -)"
+        )
     return brentq(margin, theta_lo, theta_hi, xtol=xtol)

@@ -233,7 +233,9 @@ class BlockState:
 
     def expanded(self):
         """The same state with every block of the basis stored (zeros where unoccupied)."""
-        full = np.zeros(self.blocks.shape[:-3] + (len(self.basis.M_values),) + self.blocks.shape[-2:])
+        full = np.zeros(
+            self.blocks.shape[:-3] + (len(self.basis.M_values),) + self.blocks.shape[-2:]
+        )
         full[..., self.block_index, :, :] = self.blocks
         return BlockState(self.basis, full)
 
@@ -358,7 +360,9 @@ class BlockState:
         dnorm = (np.where(zero, 0.0, np.sign(lam)) * proj).sum(axis=(-1, -2))
         # kernel part, only in blocks whose kernel the tangent touches (V_0^T dpt != 0)
         rotated = np.swapaxes(vec, -1, -2) @ dpt
-        touched = np.nonzero(np.any(zero[..., :, None] & (np.abs(rotated) > zero_tol), axis=(-1, -2)))
+        touched = np.nonzero(
+            np.any(zero[..., :, None] & (np.abs(rotated) > zero_tol), axis=(-1, -2))
+        )
         if touched[0].size:
             V0 = vec[touched] * zero[touched][..., None, :]
             restricted = np.swapaxes(V0, -1, -2) @ dpt[touched] @ V0
@@ -378,8 +382,10 @@ class BlockState:
             rows.append(np.repeat(idx, n))
             cols.append(np.tile(idx, n))
             vals.append(blocks[k, :n, :n].ravel())
-        rho = coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                         shape=(dC * dB, dC * dB)).tocsr()
+        rho = coo_matrix(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(dC * dB, dC * dB),
+        ).tocsr()
         rho.eliminate_zeros()
         return qutip.Qobj(rho, dims=[[dC, dB], [dC, dB]])
 
@@ -698,8 +704,11 @@ def steady_state(rho0, nbar=0.0):
     for J, pJ in zip(J_all[occupied], p[occupied]):
         M = J - np.arange(int(round(2 * J)) + 1)
         w[round(2 * J)] = dict(zip(np.rint(2 * M).astype(int), pJ * gibbs_populations(M, nbar)))
-    block_index = [b for b, M in enumerate(cb.M_values)
-                   if any(w.get(round(2 * J), {}).get(round(2 * M), 0.0) > 0 for J in cb.J_values(M))]
+    block_index = [
+        b
+        for b, M in enumerate(cb.M_values)
+        if any(w.get(round(2 * J), {}).get(round(2 * M), 0.0) > 0 for J in cb.J_values(M))
+    ]
     d = max(len(cb.m_B_values(M)) for M in cb.M_values)
     blocks = np.zeros((len(block_index), d, d))
     for k, b in enumerate(block_index):

@@ -126,7 +126,9 @@ def run_protocol(ensemble, state, segments, gamma, trace=None, t0=0.0):
     for seg in segments:
         if isinstance(seg, str):
             if seg != PULSE:
-                raise ValueError(f"unknown segment {seg!r}; use PULSE or (duration, Gamma, n_points)")
+                raise ValueError(
+                    f"unknown segment {seg!r}; use PULSE or (duration, Gamma, n_points)"
+                )
             state = ensemble.pi_pulse(state)
             trace._append(t, ensemble.Jz(state), ensemble.J2(state), emitted, PULSE)
             continue
@@ -137,8 +139,13 @@ def run_protocol(ensemble, state, segments, gamma, trace=None, t0=0.0):
         tlist = np.linspace(0.0, duration, n_points)
         states, em = ensemble.evolve(state, tlist, gamma, Gamma)
         state = states[-1]
-        trace._append(t + tlist[1:], ensemble.Jz(states[1:]), ensemble.J2(states[1:]), emitted + em[1:],
-                      "storage" if Gamma == 0 else "discharge")
+        trace._append(
+            t + tlist[1:],
+            ensemble.Jz(states[1:]),
+            ensemble.J2(states[1:]),
+            emitted + em[1:],
+            "storage" if Gamma == 0 else "discharge",
+        )
         t, emitted = t + duration, emitted + em[-1]
     return state, trace
 
@@ -176,8 +183,9 @@ class CycleResult:
         return self.S_end.size
 
 
-def cycle_until_converged(ensemble, tau_s, tau_d, gamma, Gamma, tol=1e-3, max_cycles=2000, n_points=9,
-                          state=None):
+def cycle_until_converged(
+    ensemble, tau_s, tau_d, gamma, Gamma, tol=1e-3, max_cycles=2000, n_points=9, state=None
+):
     r"""Repeat pulse → storage τ_s → discharge τ_d until S at the end of a discharge settles.
 
     The cycle of Pirmoradian & Mølmer (2019), Sec. IV and Fig. 3, started from the
@@ -214,14 +222,17 @@ def cycle_until_converged(ensemble, tau_s, tau_d, gamma, Gamma, tol=1e-3, max_cy
         state, trace = run_protocol(ensemble, state, [PULSE], gamma, trace)
         M_charged.append(trace.M[-1])
         before = trace.emitted[-1]
-        state, trace = run_protocol(ensemble, state, [(tau_s, 0.0, n_points), (tau_d, Gamma, n_points)],
-                                    gamma, trace)
+        state, trace = run_protocol(
+            ensemble, state, [(tau_s, 0.0, n_points), (tau_d, Gamma, n_points)], gamma, trace
+        )
         released.append(trace.emitted[-1] - before)
         S_end.append(trace.S[-1])
         if len(S_end) > 1 and abs(S_end[-1] - S_end[-2]) < tol:
             converged = True
             break
-    return CycleResult(trace, np.array(S_end), np.array(M_charged), np.array(released), converged, state)
+    return CycleResult(
+        trace, np.array(S_end), np.array(M_charged), np.array(released), converged, state
+    )
 
 
 def limit_cycle_spin_length(N, tau_s, tau_d):

@@ -31,9 +31,21 @@ import scipy.constants as const
 import scipy.linalg
 from scipy.integrate import solve_ivp
 
-__all__ = ["electronic_operators", "FlywheelParameters", "ion_pair_scales", "oscillator_moment_rhs", "electronic_rhs",
-           "electronic_generators", "MeanFieldRun", "integrate_mean_field", "mean_field_density_matrices",
-           "two_stroke", "amplitude", "ExactRun", "solve_exact"]
+__all__ = [
+    "electronic_operators",
+    "FlywheelParameters",
+    "ion_pair_scales",
+    "oscillator_moment_rhs",
+    "electronic_rhs",
+    "electronic_generators",
+    "MeanFieldRun",
+    "integrate_mean_field",
+    "mean_field_density_matrices",
+    "two_stroke",
+    "amplitude",
+    "ExactRun",
+    "solve_exact",
+]
 
 
 def electronic_operators():
@@ -48,8 +60,14 @@ def electronic_operators():
     sx = np.array([[0.0, 1.0], [1.0, 0.0]])
     sm = np.array([[0.0, 1.0], [0.0, 0.0]])
     n1, n2 = np.kron(n, one), np.kron(one, n)
-    return {"n1": n1, "n2": n2, "nn": n1 @ n2, "sx": np.kron(sx, one) + np.kron(one, sx),
-            "sm1": np.kron(sm, one), "sm2": np.kron(one, sm)}
+    return {
+        "n1": n1,
+        "n2": n2,
+        "nn": n1 @ n2,
+        "sx": np.kron(sx, one) + np.kron(one, sx),
+        "sm1": np.kron(sm, one),
+        "sm2": np.kron(one, sm),
+    }
 
 
 @dataclass(frozen=True)
@@ -122,7 +140,11 @@ def ion_pair_scales(mass, trap_frequency):
             raise ValueError(f"{name} must be > 0, got {v}")
     omega_rel = np.sqrt(3.0) * trap_frequency
     x0 = (const.e**2 / (2 * np.pi * mass * trap_frequency**2 * const.epsilon_0)) ** (1 / 3)
-    return {"x0_rel": x0, "ell0": np.sqrt(2 * const.hbar / (mass * omega_rel)), "omega_rel": omega_rel}
+    return {
+        "x0_rel": x0,
+        "ell0": np.sqrt(2 * const.hbar / (mass * omega_rel)),
+        "omega_rel": omega_rel,
+    }
 
 
 def amplitude(t, x, period):
@@ -165,7 +187,11 @@ def amplitude(t, x, period):
     y0, y1, y2 = (np.take_along_axis(win, j + s, axis=-1)[..., 0] for s in (-1, 0, 1))
     curv = np.minimum(y0 - 2 * y1 + y2, -1e-300)
     # vertex of the parabola, kept inside the window: a peak at its edge may lie outside
-    d = np.clip((y0 - y2) / (2 * curv), np.where(j[..., 0] == 1, 0.0, -1.0), np.where(j[..., 0] == k + 1, 0.0, 1.0))
+    d = np.clip(
+        (y0 - y2) / (2 * curv),
+        np.where(j[..., 0] == 1, 0.0, -1.0),
+        np.where(j[..., 0] == k + 1, 0.0, 1.0),
+    )
     peak = np.maximum(y1 + d * (y2 - y0) / 2 + d**2 * curv / 2, y1)
     return t[k:], peak
 
@@ -201,7 +227,10 @@ def oscillator_moment_rhs(m, s_nn, p):
     X, P, X2, P2, C = np.moveaxis(m, -1, 0)
     w, k1 = p.omega_rel, p.kappa1 * s_nn
     wt = w + 2 * p.kappa2 * s_nn
-    return np.stack([w * P, -wt * X - k1, w * C, -wt * C - 2 * k1 * P, 2 * w * P2 - 2 * wt * X2 - 2 * k1 * X], axis=-1)
+    return np.stack(
+        [w * P, -wt * X - k1, w * C, -wt * C - 2 * k1 * P, 2 * w * P2 - 2 * wt * X2 - 2 * k1 * X],
+        axis=-1,
+    )
 
 
 _OPS = electronic_operators()
@@ -224,7 +253,9 @@ def electronic_rhs(rho, Delta, Omega, W_mean, gamma):
     ndarray, shape (..., 4, 4)
     """
     o = _OPS
-    Delta, Omega, W_mean = (np.asarray(v, dtype=float)[..., None, None] for v in (Delta, Omega, W_mean))
+    Delta, Omega, W_mean = (
+        np.asarray(v, dtype=float)[..., None, None] for v in (Delta, Omega, W_mean)
+    )
     H = Delta * (o["n1"] + o["n2"]) + Omega * o["sx"] + W_mean * o["nn"]
     out = -1j * (H @ rho - rho @ H)
     for sm, n in ((o["sm1"], o["n1"]), (o["sm2"], o["n2"])):
@@ -254,7 +285,12 @@ def electronic_generators():
     """
     G = _pauli_basis()
     out = {"basis": G}
-    for name, args in (("Delta", (1, 0, 0, 0)), ("Omega", (0, 1, 0, 0)), ("W", (0, 0, 1, 0)), ("gamma", (0, 0, 0, 1))):
+    for name, args in (
+        ("Delta", (1, 0, 0, 0)),
+        ("Omega", (0, 1, 0, 0)),
+        ("W", (0, 0, 1, 0)),
+        ("gamma", (0, 0, 0, 1)),
+    ):
         images = electronic_rhs(G, *args)
         out[name] = np.real(np.einsum("kij,lji->kl", G, images))
     return out
@@ -305,8 +341,12 @@ def integrate_mean_field(p, t_max, Delta, Omega, steps_per_half=24, samples_per_
     """
     if (2 * steps_per_half) % samples_per_period:
         raise ValueError("samples_per_period must divide 2 * steps_per_half")
-    lows = np.broadcast_arrays(np.asarray(Delta[0], float), np.asarray(Delta[1], float),
-                               np.asarray(Omega[0], float), np.asarray(Omega[1], float))
+    lows = np.broadcast_arrays(
+        np.asarray(Delta[0], float),
+        np.asarray(Delta[1], float),
+        np.asarray(Omega[0], float),
+        np.asarray(Omega[1], float),
+    )
     shape = lows[0].shape
     D_lo, D_hi, O_lo, O_hi = lows
     h = p.tau_d / (2 * steps_per_half)
@@ -344,7 +384,10 @@ def integrate_mean_field(p, t_max, Delta, Omega, steps_per_half=24, samples_per_
             if (half * steps_per_half + k) % every == 0:
                 samples.append(record())
     t = np.arange(len(samples)) * every * h
-    X, X2, P2 = (np.stack([smp[0][:, j] for smp in samples], axis=-1).reshape(shape + (-1,)) for j in range(3))
+    X, X2, P2 = (
+        np.stack([smp[0][:, j] for smp in samples], axis=-1).reshape(shape + (-1,))
+        for j in range(3)
+    )
     s_nn = np.stack([smp[1] for smp in samples], axis=-1).reshape(shape + (-1,))
     return MeanFieldRun(t, X, s_nn, (X2 + P2 - 1) / 2, X2 - X**2)
 
@@ -385,11 +428,13 @@ def mean_field_density_matrices(p, t_max, Delta, Omega, N_fock=30, samples_per_h
     nn = _OPS["nn"]
 
     def rhs(t, y, D, O):
-        rp, re = y[: N * N].reshape(N, N), y[N * N:].reshape(4, 4)
+        rp, re = y[: N * N].reshape(N, N), y[N * N :].reshape(4, 4)
         s = np.real(np.trace(nn @ re))
         W = p.V0 + np.real(np.trace(V @ rp))
         H = H0 + s * V
-        return np.concatenate([(-1j * (H @ rp - rp @ H)).ravel(), electronic_rhs(re, D, O, W, p.gamma).ravel()])
+        return np.concatenate(
+            [(-1j * (H @ rp - rp @ H)).ravel(), electronic_rhs(re, D, O, W, p.gamma).ravel()]
+        )
 
     y = np.zeros(N * N + 16, complex)
     y[0] = y[N * N] = 1.0
@@ -397,8 +442,16 @@ def mean_field_density_matrices(p, t_max, Delta, Omega, N_fock=30, samples_per_h
     ts, xs, ss = [0.0], [0.0], [0.0]
     for k in range(int(np.floor(t_max / half + 1e-9))):
         te = k * half + half * np.arange(1, samples_per_half + 1) / samples_per_half
-        sol = solve_ivp(rhs, (k * half, te[-1]), y, method="DOP853", rtol=1e-11, atol=1e-13, t_eval=te,
-                        args=(Delta[k % 2], Omega[k % 2]))
+        sol = solve_ivp(
+            rhs,
+            (k * half, te[-1]),
+            y,
+            method="DOP853",
+            rtol=1e-11,
+            atol=1e-13,
+            t_eval=te,
+            args=(Delta[k % 2], Omega[k % 2]),
+        )
         y = sol.y[:, -1]
         ts += list(te)
         xs += [np.real(np.trace(x @ sol.y[: N * N, j].reshape(N, N))) for j in range(te.size)]
@@ -415,7 +468,9 @@ def _electronic_superoperator(Delta, Omega, V0, gamma):
 # Swapping the two ions commutes with Eqs. (1)-(3), and |down down> is swap-even, so the ions' state
 # stays in the 10 swap-even components: the triplet block over (dd, T, uu) and the singlet
 # population, T = (|du> + |ud>)/sqrt2, S = (|du> - |ud>)/sqrt2 (triplet-singlet coherences vanish).
-_V = np.array([[1, 0, 0, 0], [0, 1, 0, 1], [0, 1, 0, -1], [0, 0, 1, 0]]) / np.sqrt([1, 2, 1, 2])  # columns dd, T, uu, S
+_V = np.array([[1, 0, 0, 0], [0, 1, 0, 1], [0, 1, 0, -1], [0, 0, 1, 0]]) / np.sqrt(
+    [1, 2, 1, 2]
+)  # columns dd, T, uu, S
 _EVEN = [4 * a + b for a in range(3) for b in range(3)] + [15]  # kept (ket, bra) pairs, row-major
 _COUPLED = [_EVEN.index(k) for k in (8, 9, 10, 2, 6)]  # (uu,dd), (uu,T), (uu,uu), (dd,uu), (T,uu)
 
@@ -451,7 +506,9 @@ class ExactRun:
     snapshots: np.ndarray
 
 
-def solve_exact(p, N_fock, t_max, Delta, Omega, steps_per_half=8, samples_per_period=8, snapshot_times=()):
+def solve_exact(
+    p, N_fock, t_max, Delta, Omega, steps_per_half=8, samples_per_period=8, snapshot_times=()
+):
     r"""Integrate the master equation (3) on Fock(N) ⊗ ions, from :math:`|0\rangle\otimes|\downarrow\downarrow\rangle`.
 
     The oscillator's free rotation :math:`e^{-i\omega_{rel}a^\dagger a t}` is taken out exactly
@@ -533,7 +590,9 @@ def solve_exact(p, N_fock, t_max, Delta, Omega, steps_per_half=8, samples_per_pe
 
     def phonon_state(t, R):
         u = np.exp(-1j * p.omega_rel * n * t)
-        return (u[:, None] * R[diag_el].sum(axis=0)) * u.conj()[None, :]  # back to the Schroedinger picture
+        return (u[:, None] * R[diag_el].sum(axis=0)) * u.conj()[
+            None, :
+        ]  # back to the Schroedinger picture
 
     snaps = {}
 
@@ -541,7 +600,14 @@ def solve_exact(p, N_fock, t_max, Delta, Omega, steps_per_half=8, samples_per_pe
         rho = phonon_state(t, R)
         mx = np.real(np.sum(x * rho))  # Tr(x rho) for symmetric x, in O(N^2)
         pops = np.real(np.diag(rho))
-        return (t, mx, np.real(np.trace(R[8])), pops @ n, np.real(np.sum(x2 * rho)) - mx**2, pops[-1])
+        return (
+            t,
+            mx,
+            np.real(np.trace(R[8])),
+            pops @ n,
+            np.real(np.sum(x2 * rho)) - mx**2,
+            pops[-1],
+        )
 
     out = [record(0.0, R)]
     if 0 in snap_steps:
@@ -572,7 +638,13 @@ def solve_exact(p, N_fock, t_max, Delta, Omega, steps_per_half=8, samples_per_pe
     u = np.exp(-1j * p.omega_rel * n * step * h)
     even = np.zeros((16, N, N), dtype=complex)
     even[_EVEN] = (u[:, None] * R) * u.conj()[None, :]
-    state = np.einsum("ia,abnm,jb->ijnm", _V, even.reshape(4, 4, N, N), _V.conj())  # to the product basis
+    state = np.einsum(
+        "ia,abnm,jb->ijnm", _V, even.reshape(4, 4, N, N), _V.conj()
+    )  # to the product basis
     keys = sorted(snaps)
-    return ExactRun(*(np.array(col) for col in cols), state, np.array(keys) * h,
-                    np.array([snaps[k] for k in keys]).reshape(len(keys), N, N))
+    return ExactRun(
+        *(np.array(col) for col in cols),
+        state,
+        np.array(keys) * h,
+        np.array([snaps[k] for k in keys]).reshape(len(keys), N, N),
+    )

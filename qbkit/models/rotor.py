@@ -26,14 +26,20 @@ from dataclasses import dataclass
 
 import numpy as np
 import qutip
-import scipy.sparse as sp
 import scipy.linalg
+import scipy.sparse as sp
 
 from ..ergotropy import ergotropy
 from ..sectors import LinearFamily, Sector
 from ..thermo import bose_occupation
 
-__all__ = ["rotor_operators", "RotorDevice", "Currents", "thermal_occupation", "ohmic_spectral_density"]
+__all__ = [
+    "rotor_operators",
+    "RotorDevice",
+    "Currents",
+    "thermal_occupation",
+    "ohmic_spectral_density",
+]
 
 
 def rotor_operators(L_max):
@@ -63,8 +69,13 @@ def rotor_operators(L_max):
     d = 2 * L_max + 1
     l = np.arange(-L_max, L_max + 1, dtype=float)
     up = qutip.Qobj(sp.diags(np.ones(d - 1), -1, format="csr"))  # <l+1| e^{i phi} |l> = 1
-    return {"Lz": qutip.Qobj(sp.diags(l, format="csr")), "exp_iphi": up,
-            "cos_phi": (up + up.dag()) / 2, "sin_phi": (up - up.dag()) / 2j, "l": l}
+    return {
+        "Lz": qutip.Qobj(sp.diags(l, format="csr")),
+        "exp_iphi": up,
+        "cos_phi": (up + up.dag()) / 2,
+        "sin_phi": (up - up.dag()) / 2j,
+        "l": l,
+    }
 
 
 def thermal_occupation(beta, omega):
@@ -161,11 +172,17 @@ class RotorDevice:
         q1 = lambda op: qutip.tensor(op, qutip.qeye(2), qutip.qeye(rot["l"].size))
         q2 = lambda op: qutip.tensor(qutip.qeye(2), op, qutip.qeye(rot["l"].size))
         r = lambda op: qutip.tensor(qutip.qeye(2), qutip.qeye(2), op)
-        self.sm1, self.sm2 = q1(qutip.sigmam()), q2(qutip.sigmam())  # sigma^- = |g><e|, sigma_z|e> = |e>
+        self.sm1, self.sm2 = (
+            q1(qutip.sigmam()),
+            q2(qutip.sigmam()),
+        )  # sigma^- = |g><e|, sigma_z|e> = |e>
         self.Lz, self.exp_iphi = r(rot["Lz"]), r(rot["exp_iphi"])
         self.cos_phi, self.sin_phi = r(rot["cos_phi"]), r(rot["sin_phi"])
         self.H0 = B1 * q1(qutip.sigmaz()) + B2 * q2(qutip.sigmaz()) + self.Lz**2 / (2 * I)
-        self.HI = lam * (self.sm1.dag() * self.sm2 * self.exp_iphi + self.sm1 * self.sm2.dag() * self.exp_iphi.dag())
+        self.HI = lam * (
+            self.sm1.dag() * self.sm2 * self.exp_iphi
+            + self.sm1 * self.sm2.dag() * self.exp_iphi.dag()
+        )
         self.H = self.H0 + self.HI
         n1 = np.real((self.sm1.dag() * self.sm1).diag())
         n2 = np.real((self.sm2.dag() * self.sm2).diag())
@@ -173,10 +190,19 @@ class RotorDevice:
         self.sector = Sector(np.column_stack([n1 + n2, lz + n2]).round().astype(int))
         sec = self.sector
         self._L_H = sec.hamiltonian(self.H)
-        self._D = {"1+": sec.dissipator(self.sm1.dag()), "1-": sec.dissipator(self.sm1),
-                   "2+": sec.dissipator(self.sm2.dag()), "2-": sec.dissipator(self.sm2)}
-        self._w = {"H0": sec.functional(self.H0), "HI": sec.functional(self.HI), "H": sec.functional(self.H),
-                   "Lz": sec.functional(self.Lz), "Lz2": sec.functional(self.Lz**2)}
+        self._D = {
+            "1+": sec.dissipator(self.sm1.dag()),
+            "1-": sec.dissipator(self.sm1),
+            "2+": sec.dissipator(self.sm2.dag()),
+            "2-": sec.dissipator(self.sm2),
+        }
+        self._w = {
+            "H0": sec.functional(self.H0),
+            "HI": sec.functional(self.HI),
+            "H": sec.functional(self.H),
+            "Lz": sec.functional(self.Lz),
+            "Lz2": sec.functional(self.Lz**2),
+        }
         self._load_cache = {}
         self._global_cache = None
 
@@ -186,7 +212,10 @@ class RotorDevice:
         r"""The two jump operators of Eq. (17), :math:`\cos\varphi - i\beta_r\sin\varphi L_z/4I` and
         :math:`\sin\varphi + i\beta_r\cos\varphi L_z/4I` (without the rate :math:`2I\gamma/\beta_r`)."""
         c = beta_r / (4 * self.I)
-        return (self.cos_phi - 1j * c * self.sin_phi * self.Lz, self.sin_phi + 1j * c * self.cos_phi * self.Lz)
+        return (
+            self.cos_phi - 1j * c * self.sin_phi * self.Lz,
+            self.sin_phi + 1j * c * self.cos_phi * self.Lz,
+        )
 
     def collapse_operators(self, beta1, beta2, beta_r, g=1.0, chi=0.0, gamma=5e-5):
         r"""Jump operators of the local equation (14)-(17) on the full space, for QuTiP's solvers.
@@ -200,7 +229,10 @@ class RotorDevice:
         list of qutip.Qobj
         """
         ops = []
-        for beta, B, gi, sm in ((beta1, self.B1, g * (1 - chi), self.sm1), (beta2, self.B2, g * (1 + chi), self.sm2)):
+        for beta, B, gi, sm in (
+            (beta1, self.B1, g * (1 - chi), self.sm1),
+            (beta2, self.B2, g * (1 + chi), self.sm2),
+        ):
             if gi != 0:
                 n = thermal_occupation(beta, 2 * B)
                 ops += [gi * np.sqrt(n) * sm.dag(), gi * np.sqrt(n + 1) * sm]
@@ -217,7 +249,9 @@ class RotorDevice:
     def local_dissipators(self, beta1, beta2, g=1.0, chi=0.0):
         r"""Sector matrices of :math:`\mathcal L_1^{(loc)}` and :math:`\mathcal L_2^{(loc)}`, Eqs. (14)-(16)."""
         out = []
-        for i, (beta, B, gi) in enumerate(((beta1, self.B1, g * (1 - chi)), (beta2, self.B2, g * (1 + chi))), 1):
+        for i, (beta, B, gi) in enumerate(
+            ((beta1, self.B1, g * (1 - chi)), (beta2, self.B2, g * (1 + chi))), 1
+        ):
             n = thermal_occupation(beta, 2 * B)
             out.append(gi**2 * (n * self._D[f"{i}+"] + (n + 1) * self._D[f"{i}-"]))
         return out
@@ -257,7 +291,9 @@ class RotorDevice:
         for i, sm in ((1, self.sm1), (2, self.sm2)):
             At = V.conj().T @ sm.full() @ V
             a, b = np.nonzero(np.abs(At) > 1e-12)
-            w = E[b] - E[a]  # <e_a| A |e_b>: energy drops by w (w < 0 where the rotor gains more than the qubit gives)
+            w = (
+                E[b] - E[a]
+            )  # <e_a| A |e_b>: energy drops by w (w < 0 where the rotor gains more than the qubit gives)
             order = np.argsort(w)
             a, b, w = a[order], b[order], w[order]
             groups = np.split(np.arange(w.size), np.flatnonzero(np.diff(w) > tol) + 1)
@@ -290,9 +326,15 @@ class RotorDevice:
             cutoff = 2 * max(self.B1, self.B2)
         if not cutoff > 0:
             raise ValueError(f"cutoff must be > 0, got {cutoff}")
-        if not hasattr(self, "_D_glob"):  # D[A(w)] and D[A(w)^dag] of every w, as one weighted family
-            self._D_glob = {i: LinearFamily([self.sector.dissipator(B) for _, A in ops[i] for B in (A, A.conj().T)])
-                            for i in ops}
+        if not hasattr(
+            self, "_D_glob"
+        ):  # D[A(w)] and D[A(w)^dag] of every w, as one weighted family
+            self._D_glob = {
+                i: LinearFamily(
+                    [self.sector.dissipator(B) for _, A in ops[i] for B in (A, A.conj().T)]
+                )
+                for i in ops
+            }
         out = []
         for i, beta, gi in ((1, beta1, g * (1 - chi)), (2, beta2, g * (1 + chi))):
             rates = [r for w, _ in ops[i] for r in _bath_rates(w, beta, gi, cutoff)]
@@ -301,7 +343,9 @@ class RotorDevice:
 
     # --- solutions and flows -----------------------------------------------------------------
 
-    def liouvillian(self, beta1, beta2, beta_r, g=1.0, chi=0.0, gamma=5e-5, equation="local", cutoff=None):
+    def liouvillian(
+        self, beta1, beta2, beta_r, g=1.0, chi=0.0, gamma=5e-5, equation="local", cutoff=None
+    ):
         r"""Sector Liouvillian and its parts: ``(L, (L1, L2, Lr))``, Eq. (13) (``"local"``) or (27) (``"global"``)."""
         if equation == "local":
             L1, L2 = self.local_dissipators(beta1, beta2, g, chi)
@@ -312,7 +356,9 @@ class RotorDevice:
         Lr = self.load_dissipator(gamma, beta_r)
         return self._L_H + L1 + L2 + Lr, (L1, L2, Lr)
 
-    def steady_state(self, beta1, beta2, beta_r, g=1.0, chi=0.0, gamma=5e-5, equation="local", cutoff=None):
+    def steady_state(
+        self, beta1, beta2, beta_r, g=1.0, chi=0.0, gamma=5e-5, equation="local", cutoff=None
+    ):
         """Steady state in sector form, shape (m,); :meth:`density_matrix` expands it."""
         L, _ = self.liouvillian(beta1, beta2, beta_r, g, chi, gamma, equation, cutoff)
         return self.sector.steady_state(L)
@@ -334,10 +380,22 @@ class RotorDevice:
         w = self._w
         dU = float(np.real(w["H"] @ (self._L_H @ x + y1 + y2 + yr)))
         if equation == "local":
-            return Currents(float(np.real(w["H0"] @ y1)), float(np.real(w["H0"] @ y2)), float(np.real(w["H0"] @ yr)),
-                            float(np.real(w["HI"] @ (y1 + y2))), float(np.real(w["HI"] @ yr)), dU)
-        return Currents(float(np.real(w["H"] @ y1)), float(np.real(w["H"] @ y2)), float(np.real(w["H0"] @ yr)),
-                        0.0, float(np.real(w["HI"] @ yr)), dU)
+            return Currents(
+                float(np.real(w["H0"] @ y1)),
+                float(np.real(w["H0"] @ y2)),
+                float(np.real(w["H0"] @ yr)),
+                float(np.real(w["HI"] @ (y1 + y2))),
+                float(np.real(w["HI"] @ yr)),
+                dU,
+            )
+        return Currents(
+            float(np.real(w["H"] @ y1)),
+            float(np.real(w["H"] @ y2)),
+            float(np.real(w["H0"] @ yr)),
+            0.0,
+            float(np.real(w["HI"] @ yr)),
+            dU,
+        )
 
     def expect(self, name, x):
         """Expectation of ``"Lz"``, ``"Lz2"``, ``"H"``, ``"H0"`` or ``"HI"`` in the state x (sector form)."""
@@ -354,7 +412,9 @@ class RotorDevice:
         r"""Product state: each qubit in the Gibbs state of its own bath, the rotor in :math:`|l_0\rangle` (sector form)."""
         if not -self.L_max <= l0 <= self.L_max:
             raise ValueError(f"l0 must lie in [-{self.L_max}, {self.L_max}], got {l0}")
-        qubit = lambda beta, B: qutip.Qobj(np.diag(np.exp([-beta * B, beta * B]) / (2 * np.cosh(beta * B))))
+        qubit = lambda beta, B: qutip.Qobj(
+            np.diag(np.exp([-beta * B, beta * B]) / (2 * np.cosh(beta * B)))
+        )
         rotor = qutip.fock_dm(self.l.size, int(l0 + self.L_max))
         return self.sector.vector(qutip.tensor(qubit(beta1, self.B1), qubit(beta2, self.B2), rotor))
 
@@ -405,9 +465,12 @@ class RotorDevice:
         dx = liouvillian @ x
         diss = sum(P @ x for P in parts)
         kin = np.real(w["Lz2"] @ dx) / (2 * self.I)
-        return {"kinetic": kin, "intrinsic": np.real(w["Lz2"] @ (self._L_H @ x)) / (2 * self.I),
-                "back_action": np.real(w["Lz2"] @ diss) / (2 * self.I),
-                "net": np.real(w["Lz"] @ x) * np.real(w["Lz"] @ dx) / self.I}
+        return {
+            "kinetic": kin,
+            "intrinsic": np.real(w["Lz2"] @ (self._L_H @ x)) / (2 * self.I),
+            "back_action": np.real(w["Lz2"] @ diss) / (2 * self.I),
+            "net": np.real(w["Lz"] @ x) * np.real(w["Lz"] @ dx) / self.I,
+        }
 
     def ergotropies(self, x):
         r"""Ergotropy (35) of the state x for the whole device (:math:`H_S`) and its parts with local Hamiltonians.
@@ -421,9 +484,13 @@ class RotorDevice:
         rho = self.density_matrix(x)
         sz = qutip.sigmaz()
         two = rho.ptrace([0, 1])
-        H_qubits = self.B1 * qutip.tensor(sz, qutip.qeye(2)) + self.B2 * qutip.tensor(qutip.qeye(2), sz)
-        return {"total": ergotropy(rho.full(), self.H.full()),
-                "qubits": ergotropy(two.full(), H_qubits.full()),
-                "rotor": ergotropy(rho.ptrace(2).full(), np.diag(self.l**2 / (2 * self.I))),
-                "qubit1": ergotropy(rho.ptrace(0).full(), self.B1 * sz.full()),
-                "qubit2": ergotropy(rho.ptrace(1).full(), self.B2 * sz.full())}
+        H_qubits = self.B1 * qutip.tensor(sz, qutip.qeye(2)) + self.B2 * qutip.tensor(
+            qutip.qeye(2), sz
+        )
+        return {
+            "total": ergotropy(rho.full(), self.H.full()),
+            "qubits": ergotropy(two.full(), H_qubits.full()),
+            "rotor": ergotropy(rho.ptrace(2).full(), np.diag(self.l**2 / (2 * self.I))),
+            "qubit1": ergotropy(rho.ptrace(0).full(), self.B1 * sz.full()),
+            "qubit2": ergotropy(rho.ptrace(1).full(), self.B2 * sz.full()),
+        }
