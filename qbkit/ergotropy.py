@@ -87,7 +87,7 @@ def ergotropy(rho, H):
 
 
 def passive_energy_from_spectrum(eigenvalues, energies):
-    r"""Passive energy :math:`\sum_k r_k^\downarrow \epsilon_k^\uparrow`, vectorized over leading axes.
+    r"""Passive energy :math:`\sum_k r_k^\downarrow \epsilon_k^\uparrow`; leading axes vectorized.
 
     Quach & Munro (2020), Eq. (10). When ``energies`` has more entries than the state
     has eigenvalues (a state supported on a subspace), the missing eigenvalues are 0.

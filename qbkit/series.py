@@ -112,7 +112,7 @@ def sign_changes(x, y):
 
 
 def first_root(f, grid, xtol=1e-10):
-    """The first root of ``f`` on ``grid``: a sign change bracketed on the grid, refined by Brent's method.
+    """The first root of ``f`` on ``grid``: a sign change on the grid, refined by Brent's method.
 
     Parameters
     ----------

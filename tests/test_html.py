@@ -15,6 +15,8 @@ import nbformat
 import pytest
 
 from qbkit.book.registry import CHAPTERS
+from qbkit.book.scorecard import VERDICTS
+from qbkit.book.site import read_site
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
@@ -25,6 +27,8 @@ PAGES = [
     *(f"notebooks/{c}.html" for c in CHAPTERS),
     "book/errata.html",
     "book/references.html",
+    "book/scorecard.html",
+    "book/status.html",
 ]
 
 
@@ -91,7 +95,8 @@ def load(browser, url):
         "const done = arguments[arguments.length - 1];"
         "if (!document.querySelector('script[src*=\"mathjax\"]')) { done(true); return; }"
         "const wait = () => (window.MathJax && MathJax.startup && MathJax.startup.promise)"
-        "  ? MathJax.startup.promise.then(() => done(true), () => done(false)) : setTimeout(wait, 100);"
+        "  ? MathJax.startup.promise.then(() => done(true), () => done(false))"
+        "  : setTimeout(wait, 100);"
         "wait();"
     )
 
@@ -137,10 +142,13 @@ def test_chapter_figures_and_math(site, browser, chapter):
 def test_launch_and_download_buttons(site, browser, chapter):
     load(browser, f"{site}/notebooks/{chapter}.html")
     hrefs = [a.get_attribute("href") or "" for a in browser.find_elements("tag name", "a")]
+    site_cfg = read_site(ROOT)
     binder = [h for h in hrefs if "mybinder.org" in h]
+    launch = f"{site_cfg.binderhub}/v2/gh/{site_cfg.owner}/{site_cfg.name}/{site_cfg.branch}"
     assert binder and all(
-        h.endswith(f"/main?urlpath=lab/tree/notebooks/{chapter}.ipynb") for h in binder
+        h == f"{launch}?urlpath=lab/tree/notebooks/{chapter}.ipynb" for h in binder
     ), binder
+    assert site_cfg.url in hrefs
     assert any(h.endswith(f"_sources/notebooks/{chapter}.ipynb") for h in hrefs)
 
 
@@ -149,3 +157,39 @@ def test_references_page_lists_every_paper(site, browser):
     text = browser.find_element("tag name", "body").text
     for author in ("Quach", "Pirmoradian", "Salvia", "Leitch", "Martins"):
         assert author in text
+
+
+def _table(browser, heading):
+    section = browser.find_element("xpath", f"//section[h2[contains(., '{heading}')]]")
+    rows = section.find_elements("css selector", "table tbody tr")
+    return [[td.text for td in row.find_elements("tag name", "td")] for row in rows]
+
+
+def test_scorecard_page_counts_add_up(site, browser):
+    load(browser, f"{site}/book/scorecard.html")
+    counts = _table(browser, "Counts")
+    claims = _table(browser, "Every claim")
+    chapters, book = counts[:-1], counts[-1]
+    assert len(chapters) == len(CHAPTERS) and "whole book" in book[0]
+    for k, verdict in enumerate(VERDICTS, 1):
+        assert int(book[k]) == sum(int(row[k]) for row in chapters), verdict
+    for row, name in zip(chapters, CHAPTERS.values()):
+        mine = [c for c in claims if c[0] == name.prefix]
+        assert int(row[-1]) == len(mine) > 0
+        for k, verdict in enumerate(VERDICTS, 1):
+            assert int(row[k]) == sum(c[-1] == verdict for c in mine), (name.name, verdict)
+    assert int(book[-1]) == len(claims)
+    # each row links to the chapter's own scorecard row
+    link = browser.find_element("css selector", "td a[href*='#']").get_attribute("href")
+    chapter, anchor = link.split("/")[-1].split("#")
+    load(browser, f"{site}/notebooks/{chapter}")
+    assert browser.find_elements("id", anchor)
+
+
+def test_status_page_names_every_chapter_and_its_versions(site, browser):
+    load(browser, f"{site}/book/status.html")
+    text = browser.find_element("tag name", "body").text
+    for ch in CHAPTERS.values():
+        assert ch.title in text
+    for word in ("executor", "qutip", "numpy", "parameters hash", "commit at execution"):
+        assert word.lower() in text.lower()

@@ -15,7 +15,7 @@ Modules
 :mod:`~qbkit.book.registry`     the chapters and the rules of their parameters
 :mod:`~qbkit.book.runner`       one chapter execution (papermill), atomic output folders
 :mod:`~qbkit.book.cache`        content-hash cache of executed chapters
-:mod:`~qbkit.book.build`        ``make book``: execute (or reuse) every chapter, generate pages, Sphinx
+:mod:`~qbkit.book.build`        ``make book``: execute or reuse every chapter, pages, Sphinx
 :mod:`~qbkit.book.pages`        the generated scorecard and status pages
 :mod:`~qbkit.book.nbval_cache`  pytest plugin: nbval's execution feeds the cache
 :mod:`~qbkit.book.cli`          ``qbkit list``, ``qbkit run``, ``qbkit new``

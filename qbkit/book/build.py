@@ -33,6 +33,7 @@ from .cache import chapter_key, lookup
 from .pages import write_pages
 from .registry import repo_root
 from .runner import ChapterFailed, execute_chapter
+from .site import read_site, update_readme
 
 SOURCES = ["_config.yml", "_toc.yml", "book", "notebooks"]
 IGNORED = {".ipynb_checkpoints", "__pycache__"}
@@ -123,6 +124,23 @@ def _digest(stage):
     return h.hexdigest()
 
 
+def _publishing(root):
+    """Badges of the README from _config.yml; one warning while the URL is the placeholder."""
+    if not (root / "README.md").is_file() or "repository" not in (root / "_config.yml").read_text():
+        return
+    site = (
+        update_readme(root)
+        if "<!-- badges" in (root / "README.md").read_text()
+        else read_site(root)
+    )
+    if site.is_placeholder:
+        print(
+            f"[book] warning: _config.yml repository.url is the placeholder {site.url}; set it to "
+            "your repository for working launch buttons and badges (README: Publishing your fork)",
+            flush=True,
+        )
+
+
 def build(jobs=2, root=None, force=False):
     """Execute (or reuse) and build the book found at ``root`` (default: this repository).
 
@@ -143,6 +161,7 @@ def build(jobs=2, root=None, force=False):
     root = repo_root() if root is None else Path(root)
     build_dir = root / "_build"
     stage = build_dir / "stage"
+    _publishing(root)
     notebooks = toc_notebooks(root)
     entries, ran, todo = {}, set(), []
     for nb in notebooks:
@@ -153,7 +172,8 @@ def build(jobs=2, root=None, force=False):
             entries[nb.stem] = entry
             meta = entry.meta
             print(
-                f"[book] {nb.stem}: from the cache (executed {meta['started']}, {meta['seconds']:.0f} s)",
+                f"[book] {nb.stem}: from the cache "
+                f"(executed {meta['started']}, {meta['seconds']:.0f} s)",
                 flush=True,
             )
     failed = []

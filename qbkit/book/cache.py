@@ -3,7 +3,8 @@
 A chapter is executed again only when something it depends on changed. The key is a
 SHA-256 over
 
-* the chapter's notebook file (sources and the nbval reference outputs),
+* the chapter's notebook: its cells' sources and tags (not the stored nbval reference outputs,
+  which do not change an execution; :func:`expected_digest` tracks those for nbval),
 * every ``.py`` file of the ``qbkit`` package,
 * the full set of parameter values (defaults filled in),
 * the lock file of the environment and the Python version and machine.
@@ -38,7 +39,7 @@ __all__ = ["Entry", "cache_root", "chapter_key", "parameters_hash", "lookup", "S
 
 
 def cache_root(root=None):
-    """``$QBKIT_CACHE_DIR`` if set, else ``_build/cache`` of the repository at ``root`` (default: this one)."""
+    """``$QBKIT_CACHE_DIR`` if set, else ``_build/cache`` of the repository at ``root``."""
     if os.environ.get("QBKIT_CACHE_DIR"):
         return Path(os.environ["QBKIT_CACHE_DIR"])
     return Path(root or repo_root()) / "_build" / "cache"
@@ -53,6 +54,25 @@ def parameters_hash(parameters):
 def _package_files():
     package = Path(__file__).resolve().parents[1]
     return sorted(package.rglob("*.py"))
+
+
+def _sources(notebook):
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    cells = [(c.cell_type, c.source, sorted(c.metadata.get("tags", []))) for c in nb.cells]
+    return json.dumps({"cells": cells, "kernel": nb.metadata.get("kernelspec", {})}).encode()
+
+
+def expected_digest(notebook):
+    """SHA-256 of the stored outputs of the ``# NBVAL_CHECK_OUTPUT`` cells (what nbval compares)."""
+    import nbformat
+
+    from .nbtools import is_check_cell
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    outputs = [c.outputs for c in nb.cells if is_check_cell(c)]
+    return hashlib.sha256(json.dumps(outputs, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def chapter_key(notebook, parameters, root=None):
@@ -77,7 +97,7 @@ def chapter_key(notebook, parameters, root=None):
     def add(label, data):
         h.update(label.encode() + b"\0" + data + b"\0")
 
-    add("notebook", Path(notebook).read_bytes())
+    add("notebook", _sources(notebook))
     package = Path(__file__).resolve().parents[1]
     for path in _package_files():
         add(str(path.relative_to(package)), path.read_bytes())
@@ -102,13 +122,9 @@ class Entry:
     def notebook(self):
         return self.path / f"{self.meta['chapter']}.ipynb"
 
-    def mark_verified(self):
-        """Record that nbval compared this execution's check cells and found them equal."""
-        meta = self.meta
-        meta["nbval"] = "passed"
-        tmp = self.path / "run.json.tmp"
-        tmp.write_text(json.dumps(meta, indent=1) + "\n")
-        tmp.replace(self.path / "run.json")
+    def verified(self, notebook):
+        """Whether nbval compared this execution with ``notebook``'s current reference outputs."""
+        return self.meta.get("nbval") == expected_digest(notebook)
 
 
 def entry_path(chapter, key, root=None):
@@ -116,7 +132,7 @@ def entry_path(chapter, key, root=None):
 
 
 def lookup(chapter, key, root=None):
-    """The cached :class:`Entry` for ``key``, or None (an entry is complete once run.json exists)."""
+    """The cached :class:`Entry` for ``key``, or None (complete once run.json exists)."""
     path = entry_path(chapter, key, root)
     if (path / "run.json").is_file():
         meta = json.loads((path / "run.json").read_text())
@@ -149,9 +165,8 @@ class Staging:
 
     def commit(self, executor, nbval=None):
         """Write run.json and move the folder into place (replacing an older entry of the key)."""
-        for required in ("summary.json", "scorecard.json", f"{self.chapter}.ipynb"):
-            if not (self.path / required).is_file():
-                raise FileNotFoundError(f"{self.chapter}: the execution wrote no {required}")
+        if not (self.path / f"{self.chapter}.ipynb").is_file():
+            raise FileNotFoundError(f"{self.chapter}: the execution wrote no executed notebook")
         meta = {
             "chapter": self.chapter,
             "key": self.key,

@@ -1,4 +1,4 @@
-"""The frame every chapter notebook runs in: :func:`start` after the parameters, ``finish`` at the end.
+"""The frame of every chapter notebook: :func:`start` after the parameters, ``finish`` at the end.
 
 A chapter's code cells then hold only its physics and its figures::
 

@@ -26,7 +26,7 @@ def versions():
 
 
 def git_commit(root):
-    """The commit checked out at ``root``, with ``+dirty`` when tracked files differ; None outside git."""
+    """The commit checked out at ``root`` (``+dirty`` if tracked files differ); None outside git."""
     try:
         head = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],

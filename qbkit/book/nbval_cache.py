@@ -6,7 +6,8 @@ nbval executes each notebook cell by cell and compares the ``# NBVAL_CHECK_OUTPU
 with their stored outputs; that stays the regression guard. This plugin
 
 * skips a notebook whose execution for the current cache key (:mod:`qbkit.book.cache`)
-  is in the cache and was verified by nbval before: the same inputs give the same result;
+  is in the cache and was verified by nbval against the same reference outputs before: the
+  same inputs give the same result;
 * otherwise runs the kernel with the same environment as a book execution (figures,
   data, ``summary.json`` and ``scorecard.json`` written into a staging folder; figures
   glued), collects every cell's outputs into an executed notebook, and, when every cell
@@ -24,7 +25,7 @@ import nbformat
 import pytest
 
 from . import params as P
-from .cache import Staging, chapter_key, lookup
+from .cache import Staging, chapter_key, expected_digest, lookup
 from .runner import KERNEL_ENV
 
 
@@ -72,7 +73,7 @@ class _Recorder:
             if path not in verdict:
                 key, _ = _key(path)
                 entry = lookup(path.stem, key)
-                verdict[path] = entry is not None and entry.meta.get("nbval") == "passed"
+                verdict[path] = entry is not None and entry.verified(path)
                 if verdict[path]:
                     self.skipped.append(path.stem)
             (drop if verdict[path] else keep).append(item)
@@ -129,12 +130,13 @@ class _Recorder:
                         o.execution_count = k + 1
             nbformat.write(executed, staging.path / nb.path.name)
             try:
-                staging.commit("nbval", nbval="passed")
+                staging.commit("nbval", nbval=expected_digest(nb.path))
             except FileNotFoundError as err:
                 warnings.warn(f"not cached: {err}", pytest.PytestWarning, stacklevel=1)
 
     def pytest_terminal_summary(self, terminalreporter):
         for name in self.skipped:
             terminalreporter.write_line(
-                f"qbkit: {name}: verified by nbval earlier with the same inputs (cache), not executed again"
+                f"qbkit: {name}: verified by nbval earlier with the same inputs (cache), "
+                "not executed again"
             )

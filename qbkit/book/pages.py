@@ -57,9 +57,9 @@ def scorecard_page(entries):
     lines = [
         "# Scorecard of the book",
         "",
-        "Every checkable claim of every chapter, with the verdict the chapter reaches, and how many",
-        "claims fall in each verdict class. Verdicts: *agrees*; *disagrees* (the paper is wrong,",
-        "with the evidence in the chapter and on the {doc}`errata page <errata>`);",
+        "Every checkable claim of every chapter, with the verdict the chapter reaches, and how",
+        "many claims fall in each verdict class. Verdicts: *agrees*; *disagrees* (the paper is",
+        "wrong, with the evidence in the chapter and on the {doc}`errata page <errata>`);",
         "*agrees-after-correction* (a stated erratum fixes the printed value);",
         "*depends-on-unstated* (the paper's value is reached for a value of a parameter it does",
         "not state, given in the row); *not-checkable*; *n/a* (the run's parameters differ from",
@@ -117,15 +117,17 @@ def status_page(entries, ran, root):
         f"Book built from commit `{git_commit(root) or 'unknown'}`; environment locked by "
         f"`{lock.relative_to(root) if lock.is_file() else 'no lock file'}`.",
         "",
-        "| chapter | this build | run time | executed (UTC) | commit at execution | executor | nbval | parameters hash |",
+        "| chapter | this build | run time | executed (UTC) | commit at execution | executor "
+        "| nbval | parameters hash |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for entry in entries:
         m = entry.meta
-        nbval = "passed" if m.get("nbval") == "passed" else "not run"
+        nbval = "passed" if m.get("nbval") else "not run"
         lines.append(
             f"| {_title(m['chapter'])} | {'executed' if m['chapter'] in ran else 'from the cache'} "
-            f"| {m['seconds']:.0f} s | {m['started'].replace('T', ' ')} | `{m['git_commit'] or 'unknown'}` "
+            f"| {m['seconds']:.0f} s | {m['started'].replace('T', ' ')} "
+            f"| `{m['git_commit'] or 'unknown'}` "
             f"| {m['executor']} | {nbval} | `{m['parameters_hash']}` |"
         )
     lines += [

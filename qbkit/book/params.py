@@ -66,7 +66,7 @@ class Param:
 
     @property
     def paper(self):
-        """The paper's value from a ``(paper: X)`` note in the help text, or None (see :func:`paper_value`)."""
+        """The paper's value from a ``(paper: X)`` note in the help text (:func:`paper_value`)."""
         return paper_value(self.help)
 
 

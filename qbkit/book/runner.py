@@ -102,7 +102,7 @@ class _CellProgress:
 
 
 def execute_notebook(source, target, parameters=None, env=None, progress=None, timeout=1800):
-    """Execute ``source`` into ``target`` with papermill (kernel ``python3``, cwd = source's folder).
+    """Execute ``source`` into ``target`` with papermill (kernel ``python3``, cwd its folder).
 
     Parameters
     ----------
@@ -285,6 +285,9 @@ def run_chapter(chapter, overrides=(), out=None, progress=None, force=False):
         progress = sys.stderr.isatty() and not os.environ.get("CI")
     try:
         entry, cached = execute_chapter(nb, typed, full, force=force, progress=progress)
+        for required in ("summary.json", "scorecard.json"):
+            if not (entry.path / required).is_file():
+                raise ChapterFailed(f"{chapter}: the notebook finished without writing {required}")
         shutil.rmtree(staging)
         shutil.copytree(entry.path, staging)
         executed = staging / nb.name

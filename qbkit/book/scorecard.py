@@ -103,7 +103,8 @@ class Claim:
             )
         if v == "agrees-after-correction":
             if not _close(self.ours, self.corrected, *tol):
-                return f"expected agreement with the corrected {_fmt(self.corrected)}, ours {_fmt(self.ours)}"
+                corrected = _fmt(self.corrected)
+                return f"expected agreement with the corrected {corrected}, ours {_fmt(self.ours)}"
             if matches_paper:
                 return (
                     f"ours {_fmt(self.ours)} matches the printed value too: the verdict is 'agrees'"
