@@ -19,7 +19,8 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 export MPLBACKEND := Agg
 
-.PHONY: book test lint format venv lock browser mathjax expected clean-notebooks benchmark chapter clean
+.PHONY: book test lint format venv lock browser mathjax expected clean-notebooks benchmark \
+        benchmark-pipeline chapter clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -99,6 +100,11 @@ chapter: $(VENV)/.installed
 ## benchmark: each chapter's heaviest cases, ours next to the plain QuTiP way
 benchmark: $(VENV)/.installed
 	$(BIN)/python benchmarks/run.py
+
+## benchmark-pipeline: make book cold, warm and with one chapter edited, on a fresh clone
+##                     (BENCH_FLAGS=--test adds make test cold and warm)
+benchmark-pipeline: $(VENV)/.installed
+	$(BIN)/python benchmarks/pipeline.py $(BENCH_FLAGS)
 
 clean:
 	rm -rf _build
