@@ -14,6 +14,15 @@ __all__ = [
 ]
 
 
+def _samples(t, y, minimum):
+    t, y = np.asarray(t, float), np.asarray(y, float)
+    if t.shape != y.shape or t.ndim != 1 or t.size < minimum:
+        raise ValueError(
+            f"the two arrays must be 1-d of the same shape with at least {minimum} points"
+        )
+    return t, y
+
+
 def _parabola(t, y, k):
     """Vertex of the parabola through points k-1, k, k+1 (uniform or not)."""
     t0, t1, t2 = t[k - 1 : k + 2]
@@ -45,9 +54,7 @@ def refine_peak(t, y):
     ValueError
         If the arrays differ in shape or have fewer than 3 points.
     """
-    t, y = np.asarray(t, float), np.asarray(y, float)
-    if t.shape != y.shape or t.size < 3:
-        raise ValueError("t and y must have the same shape with at least 3 points")
+    t, y = _samples(t, y, 3)
     k = int(np.argmax(y))
     if k in (0, t.size - 1):
         return float(t[k]), float(y[k])
@@ -103,9 +110,7 @@ def sign_changes(x, y):
     ValueError
         If the arrays differ in shape or have fewer than 2 points.
     """
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    if x.shape != y.shape or x.size < 2:
-        raise ValueError("x and y must have the same shape with at least 2 points")
+    x, y = _samples(x, y, 2)
     s = np.sign(y)
     k = np.flatnonzero((s[:-1] * s[1:] < 0) | ((s[:-1] != 0) & (s[1:] == 0)))
     return x[k] - y[k] * (x[k + 1] - x[k]) / (y[k + 1] - y[k])
