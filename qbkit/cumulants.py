@@ -54,6 +54,13 @@ class CumulantEnsemble:
     N : int
         Number of emitters, >= 2. For N = 2 every closed three-spin term carries a
         factor (N - 2), so the equations are exact.
+    as_printed : bool, optional
+        Use the Appendix as printed in two places (errata 4 and 5 of the book): the
+        source term of :math:`d\langle\sigma_i^+\sigma_j^-\rangle/dt` as
+        :math:`\tfrac\Gamma2(\langle\sigma_i^z\rangle + \langle\sigma_j^z\rangle) = \Gamma s_z`, and
+        the :math:`\tfrac\Gamma2\langle\sigma^+\sigma^z\sigma^z\rangle` term of
+        :math:`d\langle\sigma_i^+\sigma_j^z\rangle/dt` without its factor N - 2. For
+        checking the paper's own numbers only; the default is the corrected set.
 
     Raises
     ------
@@ -67,8 +74,9 @@ class CumulantEnsemble:
     F. Pirmoradian and K. Mølmer, Phys. Rev. A 100, 043833 (2019), Eqs. (5)-(7) and Appendix.
     """
 
-    def __init__(self, N):
+    def __init__(self, N, *, as_printed=False):
         self.N = check_count("N", N, 2)
+        self.as_printed = bool(as_printed)
 
     # -- states ---------------------------------------------------------------
     @staticmethod
@@ -178,12 +186,13 @@ class CumulantEnsemble:
         ppz = 2 * sp * q + sz * u - 2 * sp * sp * sz
         dsz = -(g + G) * (1 + sz) - 2 * G * (N - 1) * p
         dsp = -0.5 * (g + G) * sp + 0.5 * G * (N - 1) * q
-        dp = -(g + G) * p + 0.5 * G * (sz + z) + G * (N - 2) * pmz
+        source, n_zz = (G * sz, 1) if self.as_printed else (0.5 * G * (sz + z), N - 2)
+        dp = -(g + G) * p + source + G * (N - 2) * pmz
         dz = -2 * (g + G) * (sz + z) + 4 * G * p - 4 * G * (N - 2) * pmz
         dq = (
             -(1.5 * g + 2.5 * G) * q
             - (g + 1.5 * G) * sp
-            + 0.5 * G * (N - 2) * pzz
+            + 0.5 * G * n_zz * pzz
             - 2 * G * (N - 2) * ppm
         )
         du = -(g + G) * u + G * (N - 2) * ppz

@@ -447,3 +447,17 @@ def test_figures_record_their_curves(monkeypatch, tmp_path):
     np.testing.assert_allclose(fig.columns["dM_over_N_after_release_signed"][0], rscan.dM_after)
     fig.publish()
     assert {p.name for p in tmp_path.iterdir()} >= {"t-fig2.png", "t-scan.csv", "t-limit.pdf"}
+
+
+def test_cumulant_equations_as_printed():
+    # errata 4 and 5: the printed source term creates correlations in the ground state, and the
+    # printed equations are not exact for N = 2
+    printed, fixed = CumulantEnsemble(5, as_printed=True), CumulantEnsemble(5)
+    g = CumulantEnsemble.ground()
+    assert printed.rhs(0, g, 1.0, 2.0)[3] == pytest.approx(-2.0)
+    assert fixed.rhs(0, g, 1.0, 2.0)[3] == 0
+    rho0 = symmetric_random_state(2, seed=5)
+    t = np.linspace(0, 0.5, 6)
+    exact = cumulants.mesolve_moments(rho0, t, 0.5, 2.0)
+    y = CumulantEnsemble(2, as_printed=True).evolve(exact[0], t, 0.5, 2.0).states
+    assert np.abs(y - exact).max() > 1e-3
