@@ -41,6 +41,7 @@ array of shape ``(dim, k)`` (:meth:`DickeEnsemble.propagate` evolves them togeth
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -225,11 +226,13 @@ class DickeEnsemble:
         self._B_local = (self.L_local + sp.diags_array(self.excitation)).tocsr()  # in-flow part
         self._flip = self.index(self.j, -self.m)
         self.dark = self.index(self.j_values, -self.j_values)
-        self._steppers = {}
+        self._steppers = OrderedDict()
         self._block_cache = {}
         self._n_sub = {}
         #: step-doubling tolerance (max abs. population difference) of the rational sub-steps
         self.step_tol = 1e-11
+        #: rational steppers (one per gamma, Gamma, h) kept; the least recently used goes first
+        self.max_steppers = 8
 
     def _key(self, j, m):
         return np.rint(2 * np.asarray(j)).astype(int), np.rint(np.asarray(m) + self.N / 2).astype(
@@ -470,7 +473,7 @@ class DickeEnsemble:
         if n_sub is None:
             # start from gamma N h <= 4 and halve h while that still shrinks the difference between
             # n and 2n steps: below that, the difference is the rounding floor of the solves
-            n_sub = max(1, int(np.ceil(gamma * self.N * dt / 4 - 1e-12)))
+            n_sub = n_start = max(1, int(np.ceil(gamma * self.N * dt / 4 - 1e-12)))
             coarse = self._steps(x, gamma, Gamma, dt / n_sub, n_sub)
             fine = self._steps(x, gamma, Gamma, dt / (2 * n_sub), 2 * n_sub)
             diff = self._step_difference(coarse, fine)
@@ -481,6 +484,11 @@ class DickeEnsemble:
                     break
                 n_sub, coarse, fine, diff = 2 * n_sub, fine, finer, new_diff
             self._n_sub[key] = n_sub
+            n = n_start  # keep only the factorizations of the chosen sub-step
+            while n <= 4 * n_sub:
+                if n != n_sub:
+                    self._steppers.pop((float(gamma), float(Gamma), float(dt / n)), None)
+                n *= 2
             return coarse
         return self._steps(x, gamma, Gamma, dt / n_sub, n_sub)
 
@@ -496,8 +504,12 @@ class DickeEnsemble:
 
     def _stepper(self, gamma, Gamma, h):
         key = (float(gamma), float(Gamma), float(h))
-        if key not in self._steppers:
+        if key in self._steppers:
+            self._steppers.move_to_end(key)
+        else:
             self._steppers[key] = self._rational_step(gamma, Gamma, h)
+            while len(self._steppers) > self.max_steppers:  # least recently used first
+                self._steppers.popitem(last=False)
         return self._steppers[key]
 
     def _blocks(self, gamma, Gamma):
@@ -522,20 +534,22 @@ class DickeEnsemble:
         one and is diagonal within a block) takes the seven poles and all columns through
         each block together, about twice as fast per column at N = 140.
         """
-        many = self._block_step(gamma, Gamma, h)
-        L = gamma * self.L_local + Gamma * self.L_collective
-        # append the energy counter: d(emitted)/dt = Gamma * collective_rate . p (lower triangular)
-        row = sp.csr_array(Gamma * self.collective_rate[None, :])
-        L = sp.block_array([[L, None], [row, sp.csr_array((1, 1))]]).tocsc()
-        eye = sp.identity(L.shape[0], format="csc")
-        lus = [
-            spla.splu((h * L + th * eye).tocsc(), permc_spec="NATURAL", diag_pivot_thresh=0.0)
-            for th in _THETA
-        ]
+        many, lus = self._block_step(gamma, Gamma, h), []
+
+        def factorize():  # on first use by a single state
+            L = gamma * self.L_local + Gamma * self.L_collective
+            # append the energy counter: d(emitted)/dt = Gamma * collective_rate . p (triangular)
+            row = sp.csr_array(Gamma * self.collective_rate[None, :])
+            L = sp.block_array([[L, None], [row, sp.csr_array((1, 1))]]).tocsc()
+            eye = sp.identity(L.shape[0], format="csc")
+            opts = dict(permc_spec="NATURAL", diag_pivot_thresh=0.0)
+            lus.extend(spla.splu((h * L + th * eye).tocsc(), **opts) for th in _THETA)
 
         def step(x):
             if x.ndim == 2 and x.shape[1] > 4:
                 return many(x)
+            if not lus:
+                factorize()
             xc = x.astype(complex)
             y = _ALPHA0 * x
             for a, lu in zip(_ALPHA, lus):
