@@ -11,6 +11,7 @@ __all__ = [
     "sign_changes",
     "first_root",
     "is_monotonic",
+    "extrapolate_to_zero",
 ]
 
 
@@ -142,3 +143,48 @@ def first_root(f, grid, xtol=1e-10):
         return float("nan")
     a, b = grid[k[0]], grid[k[0] + 1]
     return float(a if vals[k[0]] == 0 else brentq(f, a, b, xtol=xtol))
+
+
+def extrapolate_to_zero(h, y, degree=2):
+    r"""Value at h = 0 of the polynomial through the ``degree + 1`` points of smallest ``h``.
+
+    Richardson extrapolation for a quantity with an expansion :math:`y(h) = y_0 + a h + b h^2
+    + \dots` (e.g. a result at step or period ``h``). The error estimate is the change
+    from the extrapolation of one degree less (through the ``degree`` smallest-``h`` points).
+
+    Parameters
+    ----------
+    h, y : array_like, shape (n,)
+        Positive, distinct ``h`` and the values there; n >= degree + 1.
+    degree : int
+        Degree of the polynomial, >= 1.
+
+    Returns
+    -------
+    (float, float)
+        ``(y_0, error_estimate)``.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, ``h`` is not positive and distinct, or there are too few points.
+
+    Examples
+    --------
+    >>> h = np.array([0.4, 0.2, 0.1])
+    >>> extrapolate_to_zero(h, 1 + 2 * h + 3 * h**2)[0]  # doctest: +ELLIPSIS
+    1.0...
+    """
+    h, y = np.asarray(h, float), np.asarray(y, float)
+    if h.shape != y.shape or h.ndim != 1 or h.size < degree + 1 or degree < 1:
+        raise ValueError("h and y must be 1-d of the same length, at least degree + 1 >= 2 points")
+    if np.any(h <= 0) or np.unique(h).size != h.size:
+        raise ValueError("h must be positive and distinct")
+    order = np.argsort(h)
+    h, y = h[order], y[order]
+
+    def at_zero(d):
+        return float(np.polyval(np.polyfit(h[: d + 1], y[: d + 1], d), 0.0))
+
+    value = at_zero(degree)
+    return value, abs(value - at_zero(degree - 1))

@@ -192,10 +192,13 @@ def test_aging_run_with_changed_parameters(tmp_path):
         assert {f"{stem}.png", f"{stem}.pdf", f"{stem}.csv"} <= names
     summary = json.loads((out / "summary.json").read_text())
     # keys and values follow the changed parameters
-    S = eb.cycle_until_converged(DickeEnsemble(40), 0.0187, 0.03, 1.0, 1600.0, tol=1e-3).S_end[-1]
+    S = eb.limit_cycle(DickeEnsemble(40), eb.Protocol(0.0187, 0.03)).S  # the fixed point
     assert summary["S_limit_cycle(tau_s=0.0187,tau_d=0.03,exact)"] == pytest.approx(
         S, rel=1e-5
     )  # summary values carry 6 digits
+    assert summary["S_first_order_corrected(tau_d=0.03,tau_s=0.0187)"] == pytest.approx(
+        eb.limit_cycle_spin_length_first_order(40, 0.0187, 0.03), rel=1e-5
+    )
     assert summary["S_eq8(tau_s=0.0187,tau_d=0.03)"] == pytest.approx(
         eb.limit_cycle_spin_length(40, 0.0187, 0.03)
     )
