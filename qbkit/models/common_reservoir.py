@@ -10,7 +10,7 @@ Phys. Rev. Applied 14, 024092 (2020), Eq. (2):
 
 with :math:`J^\pm = J_C^\pm + J_B^\pm`, a charger of :math:`N_C` and a battery of
 :math:`N_B` spin-1/2 held as collective spins :math:`j_C = N_C/2`, :math:`j_B = N_B/2`.
-Units: hbar = 1, energies in units of hbar*omega, time in the unit of ``1/gamma``.
+Units: hbar = k_B = 1, energies in units of hbar*omega, time in the unit of ``1/gamma``.
 
 Structure used by the exact solver :func:`evolve`: the generator commutes with the
 total :math:`J^z` (the Hamiltonian only dephases different total :math:`M`), so a
@@ -19,165 +19,175 @@ basis :math:`|J, M\rangle` of :math:`\mathbf J_C + \mathbf J_B`, :math:`J^\pm` d
 change :math:`J`, so each matrix element :math:`c^{JJ'}_M = \langle J,M|\rho|J',M\rangle`
 couples only to :math:`c^{JJ'}_{M\pm1}`: every pair :math:`(J, J')` is an independent
 tridiagonal chain in :math:`M`, propagated exactly by a small matrix exponential.
+Long-time limits need no evolution at all (:func:`steady_state`,
+:func:`steady_energy_densities`): each multiplet keeps its weight and relaxes to a Gibbs
+ladder, at :math:`T = 0` to its dark state :math:`|J, -J\rangle`.
+
+Everything follows one shape: a model's parameters are a frozen :class:`CommonReservoir`;
+solvers take ``(model, rho0, tlist)`` with options keyword-only; results are frozen
+dataclasses with ``.times`` and named observables.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from math import comb
 
 import numpy as np
 import qutip
 from scipy.linalg import eigh_tridiagonal, expm
-from scipy.sparse import coo_matrix
 
-from ..ergotropy import ergotropy_from_populations
-from ..spins import CoupledBasis, ladder_down, ladder_up, two_spin_operators
+from .._checks import check_choice, check_count, check_positive, check_rates, check_tlist
+from ..blocks import BlockState
+from ..dicke import DickeEnsemble
+from ..series import interior_maxima, sign_changes
+from ..spins import (
+    CoupledBasis,
+    ladder_down,
+    ladder_up,
+    lowest_weight_cg_squared,
+    projected_Jz_B,
+    stretched_cg_squared,
+    two_spin_operators,
+)
 from ..thermo import gibbs_populations
 
 __all__ = [
-    "check_sizes",
-    "hamiltonian",
-    "collapse_operators",
-    "initial_state",
+    "CommonReservoir",
+    "BATTERY_STATES",
     "energy_density",
-    "BlockState",
     "ChargingResult",
     "evolve",
-    "charging_run",
+    "charge",
     "multiplet_weights",
     "steady_state",
-    "individual_spin_model",
+    "steady_energy_densities",
+    "steady_battery_populations",
+    "thermal_sectors",
+    "ChargingPeaks",
+    "peak_window",
+    "charging_peaks",
+    "DischargeResult",
+    "discharge",
+    "two_spin_generator",
 ]
 
-BATTERY_READINGS = ("ground", "thermal")
+#: Initial battery states: its ground state, the Gibbs state of the collective spin j_B = N_B/2,
+#: and the thermal state of N_B independent spins (all j_B sectors; steady states only).
+BATTERY_STATES = ("ground", "thermal", "independent")
 
 
-def check_sizes(N_C, N_B):
-    """Validate the ensemble sizes; return them as ints.
-
-    Raises
-    ------
-    TypeError
-        If a size is not an integer.
-    ValueError
-        If a size is smaller than 1.
-    """
-    for name, N in (("N_C", N_C), ("N_B", N_B)):
-        if isinstance(N, bool) or not isinstance(N, (int, np.integer)):
-            raise TypeError(f"{name} must be an integer, got {type(N).__name__}")
-        if N < 1:
-            raise ValueError(f"{name} must be >= 1, got {N}")
-    return int(N_C), int(N_B)
-
-
-def _check_rates(gamma, nbar):
-    for name, x, strict in (("gamma", gamma, True), ("nbar", nbar, False)):
-        if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
-            raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
-        if not np.isfinite(x) or x < 0 or (strict and x == 0):
-            raise ValueError(f"{name} must be {'> 0' if strict else '>= 0'}, got {x}")
-    return float(gamma), float(nbar)
-
-
-def hamiltonian(N_C, N_B, omega=1.0):
-    r"""System Hamiltonian :math:`H = \omega (J_C^z + J_B^z)` (Eq. (1)/(2)).
+@dataclass(frozen=True)
+class CommonReservoir:
+    r"""Parameters of Eq. (2): ``N_C`` charger and ``N_B`` battery spins in one reservoir.
 
     Parameters
     ----------
     N_C, N_B : int
-        Number of charger and battery spins (>= 1).
-    omega : float
-        Spin transition energy (hbar*omega).
-
-    Returns
-    -------
-    qutip.Qobj
-        Operator on the product space, dimension :math:`(N_C+1)(N_B+1)`.
-
-    Raises
-    ------
-    TypeError, ValueError
-        If a size is not an integer >= 1.
-    """
-    N_C, N_B = check_sizes(N_C, N_B)
-    return omega * two_spin_operators(N_C / 2, N_B / 2)["Jz"]
-
-
-def collapse_operators(N_C, N_B, gamma=1.0, nbar=0.0):
-    r"""Collapse operators of Eq. (2) in QuTiP's convention.
-
-    QuTiP's dissipator is :math:`D[c] = c\rho c^\dagger - \tfrac12\{c^\dagger c, \rho\}
-    = \tfrac12\mathcal L(c)`, so :math:`\gamma(\bar n+1)\mathcal L(J^-)` becomes
-    :math:`c_1 = \sqrt{2\gamma(\bar n+1)}\,J^-` and :math:`\gamma\bar n\mathcal L(J^+)`
-    becomes :math:`c_2 = \sqrt{2\gamma\bar n}\,J^+`.
-
-    Parameters
-    ----------
-    N_C, N_B : int
-        Ensemble sizes (>= 1).
+        Numbers of charger and battery spins (>= 1); the charger-to-battery ratio is
+        :math:`R = N_C/N_B`.
     gamma : float
-        Damping rate (> 0), inverse time unit.
+        Damping rate of Eq. (2) (> 0); the inverse time unit.
     nbar : float
         Thermal occupation of the reservoir at the spin frequency (>= 0).
 
-    Returns
-    -------
-    list of qutip.Qobj
-        ``[c_1]`` at ``nbar = 0``, else ``[c_1, c_2]``.
-
     Raises
     ------
     TypeError, ValueError
-        On a bad size or rate, naming it.
+        On a size that is not an integer >= 1 or a rate out of range, naming it.
+
+    Examples
+    --------
+    >>> CommonReservoir.with_ratio(5, 2).N_C
+    10
     """
-    N_C, N_B = check_sizes(N_C, N_B)
-    gamma, nbar = _check_rates(gamma, nbar)
-    ops = two_spin_operators(N_C / 2, N_B / 2)
-    c_ops = [np.sqrt(2 * gamma * (nbar + 1)) * ops["Jm"]]
-    if nbar > 0:
-        c_ops.append(np.sqrt(2 * gamma * nbar) * ops["Jp"])
-    return c_ops
 
+    N_C: int
+    N_B: int
+    gamma: float = 1.0
+    nbar: float = 0.0
 
-def initial_state(N_C, N_B, nbar=0.0, battery="ground"):
-    r"""Fully excited charger and a battery in its ground or thermal state.
+    def __post_init__(self):
+        object.__setattr__(self, "N_C", check_count("N_C", self.N_C, 1))
+        object.__setattr__(self, "N_B", check_count("N_B", self.N_B, 1))
+        object.__setattr__(self, "gamma", check_positive(gamma=self.gamma))
+        if isinstance(self.nbar, bool) or not isinstance(
+            self.nbar, (int, float, np.integer, np.floating)
+        ):
+            raise TypeError(f"nbar must be a real number, got {type(self.nbar).__name__}")
+        check_rates(nbar=self.nbar)
+        object.__setattr__(self, "nbar", float(self.nbar))
 
-    The charger starts in :math:`|j_C, j_C\rangle` (all spins up). The battery starts in
-    :math:`|j_B, -j_B\rangle` (``"ground"``; the reading behind Eq. (13) and the
-    appendix) or in the Gibbs state of :math:`\omega J_B^z` in the symmetric subspace,
-    :math:`p(m_B) \propto (\bar n/(\bar n+1))^{m_B + j_B}` (``"thermal"``; the model
-    section's "in thermal equilibrium with the reservoir"). For ``N_B = 1`` the thermal
-    reading is exactly the thermal state of one spin.
+    @classmethod
+    def with_ratio(cls, R, N_B, *, gamma=1.0, nbar=0.0):
+        """The model with ``N_C = R * N_B`` (``R`` an integer >= 1)."""
+        R = check_count("R", R, 1)
+        return cls(R * check_count("N_B", N_B, 1), N_B, gamma, nbar)
 
-    Parameters
-    ----------
-    N_C, N_B : int
-        Ensemble sizes (>= 1).
-    nbar : float
-        Thermal occupation used by the ``"thermal"`` reading (>= 0).
-    battery : {"ground", "thermal"}
-        Initial battery state.
+    @property
+    def R(self):
+        """Charger-to-battery ratio :math:`N_C/N_B`."""
+        return self.N_C / self.N_B
 
-    Returns
-    -------
-    qutip.Qobj
-        Density matrix on :math:`j_C \otimes j_B`, diagonal in the product basis.
+    @cached_property
+    def basis(self):
+        """The :class:`~qbkit.spins.CoupledBasis` of :math:`j_C \\otimes j_B`."""
+        return CoupledBasis(self.N_C / 2, self.N_B / 2)
 
-    Raises
-    ------
-    TypeError, ValueError
-        On a bad size, a negative ``nbar`` or an unknown ``battery``.
-    """
-    N_C, N_B = check_sizes(N_C, N_B)
-    if battery not in BATTERY_READINGS:
-        raise ValueError(f"battery must be one of {BATTERY_READINGS}, got {battery!r}")
-    _check_rates(1.0, nbar)
-    m_B = N_B / 2 - np.arange(N_B + 1)
-    p_B = gibbs_populations(m_B, nbar if battery == "thermal" else 0.0)
-    rho_C = qutip.fock_dm(N_C + 1, 0)
-    rho_B = qutip.Qobj(np.diag(p_B))
-    return qutip.tensor(rho_C, rho_B)
+    def hamiltonian(self, omega=1.0):
+        r""":math:`H = \omega (J_C^z + J_B^z)` (Eqs. (1), (2)), dimension :math:`(N_C+1)(N_B+1)`."""
+        return omega * two_spin_operators(self.N_C / 2, self.N_B / 2)["Jz"]
+
+    def collapse_operators(self):
+        r"""Collapse operators of Eq. (2) in QuTiP's convention.
+
+        QuTiP's dissipator is :math:`D[c] = c\rho c^\dagger - \tfrac12\{c^\dagger c, \rho\}
+        = \tfrac12\mathcal L(c)`, so :math:`\gamma(\bar n+1)\mathcal L(J^-)` becomes
+        :math:`c_1 = \sqrt{2\gamma(\bar n+1)}\,J^-` and :math:`\gamma\bar n\mathcal L(J^+)`
+        becomes :math:`c_2 = \sqrt{2\gamma\bar n}\,J^+`.
+
+        Returns
+        -------
+        list of qutip.Qobj
+            ``[c_1]`` at ``nbar = 0``, else ``[c_1, c_2]``.
+        """
+        ops = two_spin_operators(self.N_C / 2, self.N_B / 2)
+        c_ops = [np.sqrt(2 * self.gamma * (self.nbar + 1)) * ops["Jm"]]
+        if self.nbar > 0:
+            c_ops.append(np.sqrt(2 * self.gamma * self.nbar) * ops["Jp"])
+        return c_ops
+
+    def battery_start(self, battery="ground"):
+        r"""Initial battery populations, ``m_B = j_B, ..., -j_B``: ``"ground"`` or ``"thermal"``.
+
+        ``"thermal"`` is the Gibbs state of :math:`\omega J_B^z` inside :math:`j_B = N_B/2`,
+        :math:`p(m_B) \propto (\bar n/(\bar n+1))^{m_B + j_B}`: for ``N_B = 1`` the thermal
+        state of one spin, for ``N_B > 1`` not that of independent spins (see
+        :func:`thermal_sectors`).
+
+        Raises
+        ------
+        ValueError
+            For another ``battery`` (``"independent"`` has no single-``j_B`` state).
+        """
+        check_choice("battery", battery, ("ground", "thermal"))
+        m_B = self.N_B / 2 - np.arange(self.N_B + 1)
+        return gibbs_populations(m_B, self.nbar if battery == "thermal" else 0.0)
+
+    def initial_state(self, battery="ground"):
+        r"""Fully excited charger :math:`|j_C, j_C\rangle` and the battery of :meth:`battery_start`.
+
+        ``"ground"`` (:math:`|j_B, -j_B\rangle`) is the start behind Eq. (13) and the
+        appendix; ``"thermal"`` the model section's "in thermal equilibrium with the reservoir".
+
+        Returns
+        -------
+        qutip.Qobj
+            Density matrix on :math:`j_C \otimes j_B`, diagonal in the product basis.
+        """
+        rho_B = qutip.Qobj(np.diag(self.battery_start(battery)))
+        return qutip.tensor(qutip.fock_dm(self.N_C + 1, 0), rho_B)
 
 
 def energy_density(Jz, N, omega=1.0):
@@ -200,242 +210,9 @@ def energy_density(Jz, N, omega=1.0):
     return omega * (np.asarray(Jz) / N + 0.5)
 
 
-@dataclass
-class BlockState:
-    r"""States that are block-diagonal in total :math:`M`, stored block by block.
-
-    Attributes
-    ----------
-    basis : CoupledBasis
-        The two spins and their blocks.
-    blocks : ndarray, shape (..., n, d, d)
-        Product-basis blocks :math:`\rho_M` (rows and columns ordered by
-        ``basis.m_B_values(M)``), zero-padded to the largest block size ``d``;
-        leading axes (e.g. time) are arbitrary.
-    block_index : ndarray of int, shape (n,), optional
-        Positions in ``basis.M_values`` of the stored blocks; the others are zero.
-        Default: all blocks, in order.
-    """
-
-    basis: CoupledBasis
-    blocks: np.ndarray
-    block_index: np.ndarray | None = None
-
-    def __post_init__(self):
-        if self.block_index is None:
-            self.block_index = np.arange(len(self.basis.M_values))
-        self.block_index = np.asarray(self.block_index, dtype=int)
-
-    @property
-    def M_values(self):
-        """Total M of the stored blocks, shape (n,)."""
-        return self.basis.M_values[self.block_index]
-
-    def expanded(self):
-        """The same state with every block of the basis stored (zeros where unoccupied)."""
-        full = np.zeros(
-            self.blocks.shape[:-3] + (len(self.basis.M_values),) + self.blocks.shape[-2:]
-        )
-        full[..., self.block_index, :, :] = self.blocks
-        return BlockState(self.basis, full)
-
-    @cached_property
-    def _onehot(self):
-        """Map from (stored block, row) to the battery level m_B, shape (n, d, 2 j_B + 1)."""
-        cb = self.basis
-        d = self.blocks.shape[-1]
-        onehot = np.zeros((len(self.block_index), d, int(round(2 * cb.j_B + 1))))
-        for k, M in enumerate(self.M_values):
-            i_B = np.rint(cb.j_B - cb.m_B_values(M)).astype(int)
-            onehot[k, np.arange(len(i_B)), i_B] = 1.0
-        return onehot
-
-    def battery_populations(self):
-        r"""Populations of :math:`\rho_B` in the basis ``m_B = j_B, ..., -j_B``.
-
-        :math:`\rho_B = \mathrm{Tr}_C\,\rho` is diagonal for states diagonal in :math:`M`.
-
-        Returns
-        -------
-        ndarray, shape (..., 2 j_B + 1)
-        """
-        diag = np.diagonal(self.blocks, axis1=-2, axis2=-1)
-        return np.einsum("...bk,bkm->...m", diag, self._onehot)
-
-    def battery_ergotropy(self):
-        r"""Ergotropy of :math:`\rho_B` for :math:`H_B = J_B^z` (units of hbar*omega), Eqs. (9)-(10).
-
-        Unitaries act on the battery's collective spin (its :math:`N_B + 1` levels), the
-        reading of Eq. (10) with strictly ordered eigenvalues of :math:`J_B^z/N_B`.
-
-        Returns
-        -------
-        ndarray, shape (...)
-        """
-        m_B = self.basis.j_B - np.arange(int(round(2 * self.basis.j_B + 1)))
-        return ergotropy_from_populations(self.battery_populations(), m_B)
-
-    def block_traces(self):
-        """Weight of each stored block, shape (..., n)."""
-        return np.trace(self.blocks, axis1=-2, axis2=-1)
-
-    def Jz_B(self):
-        r""":math:`\langle J_B^z\rangle`, shape (...)."""
-        m_B = self.basis.j_B - np.arange(int(round(2 * self.basis.j_B + 1)))
-        return self.battery_populations() @ m_B
-
-    def Jz_C(self):
-        r""":math:`\langle J_C^z\rangle = \langle J^z\rangle - \langle J_B^z\rangle`, shape (...)."""
-        return self.block_traces() @ self.M_values - self.Jz_B()
-
-    @cached_property
-    def _pt_gather(self):
-        """Index maps that assemble the partial transpose in blocks of K = m_C - m_B."""
-        cb = self.basis
-        jC, jB = cb.j_C, cb.j_B
-        stored = np.full(len(cb.M_values), -1)
-        stored[self.block_index] = np.arange(len(self.block_index))
-        K_values = (jC + jB) - np.arange(int(round(2 * (jC + jB))) + 1)
-        all_m_B = jB - np.arange(int(round(2 * jB)) + 1)
-        rows = [all_m_B[np.abs(K + all_m_B) <= jC + 1e-9] for K in K_values]
-        dK = max(len(r) for r in rows)
-        shape = (len(K_values), dK, dK)
-        src_b, src_i, src_j = (np.zeros(shape, dtype=int) for _ in range(3))
-        mask = np.zeros(shape)
-        for k, (K, m_B) in enumerate(zip(K_values, rows)):
-            n = len(m_B)
-            # rho^Gamma[(m_C^a, m_B^a), (m_C^c, m_B^c)] = rho[(m_C^a, m_B^c), (m_C^c, m_B^a)]
-            M = (K + m_B)[:, None] + m_B[None, :]
-            top = np.minimum(jB, M + jC)
-            b = stored[np.rint(cb.J_max - M).astype(int)]
-            src_b[k, :n, :n] = np.maximum(b, 0)
-            src_i[k, :n, :n] = np.rint(top - m_B[None, :]).astype(int)
-            src_j[k, :n, :n] = np.rint(top - m_B[:, None]).astype(int)
-            mask[k, :n, :n] = b >= 0
-        return src_b, src_i, src_j, mask
-
-    def partial_transpose_blocks(self, blocks=None):
-        r"""Blocks of :math:`\rho^{\Gamma_B}`, which is block-diagonal in :math:`K = m_C - m_B`.
-
-        Returns
-        -------
-        ndarray, shape (..., n_K, d_K, d_K)
-        """
-        blocks = self.blocks if blocks is None else blocks
-        b, i, j, mask = self._pt_gather
-        return blocks[..., b, i, j] * mask
-
-    def log_negativity(self, tangent=None, zero_tol=1e-12):
-        r"""Logarithmic negativity :math:`\log_2\lVert\rho^{\Gamma_B}\rVert_1`, Eq. (12).
-
-        Parameters
-        ----------
-        tangent : ndarray, optional
-            Time derivative of :attr:`blocks` (same shape). If given, also return the
-            exact right derivative
-
-            .. math:: \dot E_N = \frac{\sum_{\lambda_k \ne 0} \mathrm{sign}(\lambda_k)
-                \langle v_k|\dot\rho^\Gamma|v_k\rangle + \lVert P_0\dot\rho^\Gamma P_0\rVert_1}
-                {\lVert\rho^\Gamma\rVert_1 \ln 2},
-
-            where :math:`P_0` projects on the kernel of :math:`\rho^\Gamma`. It equals the
-            derivative wherever no eigenvalue crosses zero, and is the one-sided limit
-            where one does (e.g. at :math:`t = 0` for a product state).
-        zero_tol : float
-            Eigenvalues below this magnitude count as zero.
-
-        Returns
-        -------
-        ndarray, shape (...), or a pair of them
-        """
-        pt = self.partial_transpose_blocks()
-        lam, vec = np.linalg.eigh(pt)
-        norm = np.abs(lam).sum(axis=(-1, -2))
-        logneg = np.log2(norm)
-        if tangent is None:
-            return logneg
-        dpt = self.partial_transpose_blocks(tangent)
-        zero = np.abs(lam) < zero_tol
-        proj = np.einsum("...ia,...ij,...ja->...a", vec, dpt, vec)
-        dnorm = (np.where(zero, 0.0, np.sign(lam)) * proj).sum(axis=(-1, -2))
-        # kernel part, only in blocks whose kernel the tangent touches (V_0^T dpt != 0)
-        rotated = np.swapaxes(vec, -1, -2) @ dpt
-        touched = np.nonzero(
-            np.any(zero[..., :, None] & (np.abs(rotated) > zero_tol), axis=(-1, -2))
-        )
-        if touched[0].size:
-            V0 = vec[touched] * zero[touched][..., None, :]
-            restricted = np.swapaxes(V0, -1, -2) @ dpt[touched] @ V0
-            kernel_norm = np.abs(np.linalg.eigvalsh(restricted)).sum(axis=-1)
-            np.add.at(dnorm, touched[:-1], kernel_norm)
-        return logneg, dnorm / (norm * np.log(2))
-
-    def to_qobj(self, index=()):
-        """The state at ``index`` of the leading axes as a sparse :class:`qutip.Qobj`."""
-        cb = self.basis
-        dC, dB = int(round(2 * cb.j_C + 1)), int(round(2 * cb.j_B + 1))
-        blocks = self.blocks[index]
-        rows, cols, vals = [], [], []
-        for k, M in enumerate(self.M_values):
-            idx = cb.product_indices(M)
-            n = len(idx)
-            rows.append(np.repeat(idx, n))
-            cols.append(np.tile(idx, n))
-            vals.append(blocks[k, :n, :n].ravel())
-        rho = coo_matrix(
-            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-            shape=(dC * dB, dC * dB),
-        ).tocsr()
-        rho.eliminate_zeros()
-        return qutip.Qobj(rho, dims=[[dC, dB], [dC, dB]])
-
-    @classmethod
-    def from_qobj(cls, rho, basis, atol=1e-12, all_blocks=True):
-        """Split a Qobj into M blocks (only the occupied ones unless ``all_blocks``).
-
-        Raises
-        ------
-        ValueError
-            If ``rho`` is not real or has coherences between different total M.
-        """
-        coo = rho.to("csr").data_as("csr_matrix").tocoo()
-        if coo.nnz and np.abs(coo.data.imag).max() > atol:
-            raise ValueError("rho0 must be real in the product basis")
-        dB = int(round(2 * basis.j_B + 1))
-
-        def labels(index):
-            m_C = basis.j_C - index // dB
-            m_B = basis.j_B - index % dB
-            return m_C + m_B, m_B
-
-        M_row, mB_row = labels(coo.row)
-        M_col, mB_col = labels(coo.col)
-        values = coo.data.real
-        if np.any((np.abs(M_row - M_col) > 0.25) & (np.abs(values) > atol)):
-            raise ValueError(
-                "rho0 has coherences between different total M; the structured solver "
-                "needs a state diagonal in J_C^z + J_B^z (use qutip.mesolve instead)"
-            )
-        same = np.abs(M_row - M_col) < 0.25
-        position = np.rint(basis.J_max - M_row[same]).astype(int)
-        if all_blocks:
-            block_index = np.arange(len(basis.M_values))
-        else:
-            block_index = np.unique(position)
-        stored = np.full(len(basis.M_values), -1)
-        stored[block_index] = np.arange(len(block_index))
-        d = max(len(basis.m_B_values(M)) for M in basis.M_values)
-        blocks = np.zeros((len(block_index), d, d))
-        top = np.minimum(basis.j_B, M_row[same] + basis.j_C)
-        a = np.rint(top - mB_row[same]).astype(int)
-        c = np.rint(top - mB_col[same]).astype(int)
-        blocks[stored[position], a, c] = values[same]
-        return cls(basis, blocks, block_index)
-
-
-@dataclass
+@dataclass(frozen=True, eq=False)
 class ChargingResult:
-    """Output of :func:`evolve`: the states on a time grid and their key observables.
+    """Output of :func:`evolve`: the states on a time grid and their observables.
 
     Attributes
     ----------
@@ -444,53 +221,55 @@ class ChargingResult:
         Blocks of shape (n_t, n_M, d, d).
     derivative : ndarray, shape (n_t, n_M, d, d)
         Exact time derivative of the blocks (the generator applied to the state).
-    N_C, N_B : int
+    model : CommonReservoir
+
+    All observables below are arrays of shape (n_t,) (``battery_populations``:
+    (n_t, N_B + 1)); energies in hbar*omega, negativities in bits, rates per unit time.
     """
 
     times: np.ndarray
     states: BlockState
     derivative: np.ndarray
-    N_C: int
-    N_B: int
+    model: CommonReservoir
 
     @cached_property
     def Jz_B(self):
-        r""":math:`\langle J_B^z\rangle(t)`, shape (n_t,)."""
+        r""":math:`\langle J_B^z\rangle(t)`."""
         return self.states.Jz_B()
 
     @cached_property
     def Jz_C(self):
-        r""":math:`\langle J_C^z\rangle(t)`, shape (n_t,)."""
+        r""":math:`\langle J_C^z\rangle(t)`."""
         return self.states.Jz_C()
 
     @cached_property
     def dJz_B(self):
-        r"""Exact :math:`d\langle J_B^z\rangle/dt`, shape (n_t,)."""
+        r"""Exact :math:`d\langle J_B^z\rangle/dt`."""
         return BlockState(self.states.basis, self.derivative).Jz_B()
 
     @property
     def energy_density_B(self):
-        """Battery energy density, Eq. (6), units of hbar*omega, shape (n_t,)."""
-        return energy_density(self.Jz_B, self.N_B)
+        """Battery energy density, Eq. (6)."""
+        return energy_density(self.Jz_B, self.model.N_B)
 
     @property
     def energy_density_C(self):
-        """Charger energy density, Eq. (6), units of hbar*omega, shape (n_t,)."""
-        return energy_density(self.Jz_C, self.N_C)
+        """Charger energy density, Eq. (6)."""
+        return energy_density(self.Jz_C, self.model.N_C)
 
     @property
     def power_density_B(self):
-        """Battery power density, Eq. (11): exact :math:`d\\mathcal E_B/dt`, shape (n_t,)."""
-        return self.dJz_B / self.N_B
+        r"""Battery power density, Eq. (11): exact :math:`d\mathcal E_B/dt`."""
+        return self.dJz_B / self.model.N_B
 
     @cached_property
     def ergotropy_density_B(self):
-        """Battery ergotropy density :math:`\\mathcal W/N_B`, Eq. (9), shape (n_t,)."""
-        return self.states.battery_ergotropy() / self.N_B
+        r"""Battery ergotropy density :math:`\mathcal W/N_B`, Eqs. (9)-(10)."""
+        return self.states.battery_ergotropy() / self.model.N_B
 
     @cached_property
     def battery_populations(self):
-        """Populations of the battery, shape (n_t, N_B + 1), ``m_B`` descending."""
+        """Populations of the battery, ``m_B`` descending."""
         return self.states.battery_populations()
 
     @cached_property
@@ -499,33 +278,65 @@ class ChargingResult:
 
     @property
     def log_negativity(self):
-        """Logarithmic negativity between charger and battery, shape (n_t,)."""
+        """Logarithmic negativity between charger and battery, Eq. (12)."""
         return self._logneg[0]
 
     @property
     def dlog_negativity(self):
-        """Its exact time derivative, shape (n_t,)."""
+        """Its exact (right) time derivative."""
         return self._logneg[1]
 
     def state(self, k):
         """The density matrix at ``times[k]`` as a :class:`qutip.Qobj`."""
         return self.states.to_qobj((k,))
 
+    def restart(self, k, tlist):
+        """Evolve again from ``times[k]`` on the grid ``tlist`` (its first time is ``times[k]``)."""
+        return _evolve_blocks(self.model, self.states.blocks[k], tlist)
 
-def charging_run(N_B, R, tlist, gamma=1.0, nbar=0.0, battery="ground"):
-    """Charge a battery of ``N_B`` spins from a fully excited charger of ``R * N_B`` spins.
 
-    Shorthand for ``evolve(initial_state(R * N_B, N_B, nbar, battery), tlist, gamma, nbar)``.
+def evolve(model, rho0, tlist):
+    r"""Exact solution of Eq. (2) for a state diagonal in total :math:`M`.
+
+    Each multiplet pair :math:`(J, J')` is a tridiagonal chain in :math:`M` (see the
+    module docstring); chains of equal length are propagated together by batched matrix
+    exponentials over each distinct time step of ``tlist``. Cost
+    :math:`O(n_t \sum_{J \le J'} (2J+1)^2)`, independent of the Liouvillian dimension.
+
+    Parameters
+    ----------
+    model : CommonReservoir
+    rho0 : qutip.Qobj
+        Initial state on :math:`j_C \otimes j_B`, ``dims [[N_C+1, N_B+1], [N_C+1, N_B+1]]``,
+        real and diagonal in :math:`J_C^z + J_B^z` (e.g. ``model.initial_state()``).
+    tlist : array_like, shape (n_t,)
+        Strictly increasing times (unit ``1/gamma``); the first is the time of ``rho0``.
+
+    Returns
+    -------
+    ChargingResult
 
     Raises
     ------
     TypeError, ValueError
-        As :func:`initial_state` and :func:`evolve`; ``R`` must be an integer >= 1.
+        If ``model`` is not a :class:`CommonReservoir`, ``rho0`` is not a state of its
+        two spins diagonal in total M, or ``tlist`` is not increasing.
     """
-    if isinstance(R, bool) or not isinstance(R, (int, np.integer)) or R < 1:
-        raise ValueError(f"R must be an integer >= 1, got {R!r}")
-    N_C, N_B = check_sizes(int(R) * N_B, N_B)
-    return evolve(initial_state(N_C, N_B, nbar, battery), tlist, gamma, nbar)
+    if not isinstance(model, CommonReservoir):
+        raise TypeError(f"model must be a CommonReservoir, got {type(model).__name__}")
+    if not isinstance(rho0, qutip.Qobj) or not rho0.isoper or len(rho0.dims[0]) != 2:
+        raise TypeError("rho0 must be a qutip.Qobj density matrix on two collective spins")
+    if list(rho0.dims[0]) != [model.N_C + 1, model.N_B + 1]:
+        raise ValueError(
+            f"rho0 has dims {rho0.dims[0]}, the model needs [{model.N_C + 1}, {model.N_B + 1}]"
+        )
+    blocks = BlockState.from_qobj(rho0, model.basis).blocks
+    return _evolve_blocks(model, blocks, tlist)
+
+
+def charge(model, tlist, *, battery="ground"):
+    """Charge from a full charger: ``evolve(model, model.initial_state(battery), tlist)``."""
+    return evolve(model, model.initial_state(battery), tlist)
 
 
 def _chain_generator(J, Jp, gamma, nbar):
@@ -541,50 +352,19 @@ def _chain_generator(J, Jp, gamma, nbar):
     return G
 
 
-def evolve(rho0, tlist, gamma=1.0, nbar=0.0):
-    r"""Exact solution of Eq. (2) for a state diagonal in total :math:`M`.
+def _padded_blocks(cb, d):
+    U = np.zeros((len(cb.M_values), d, d))
+    for b, block in enumerate(cb.blocks):
+        U[b, : block.shape[0], : block.shape[1]] = block
+    return U
 
-    Each multiplet pair :math:`(J, J')` is a tridiagonal chain in :math:`M`
-    (see the module docstring); chains of equal length are propagated together by
-    batched matrix exponentials over each distinct time step of ``tlist``. Cost
-    :math:`O(n_t \sum_{J \le J'} (2J+1)^2)`, independent of the Liouvillian dimension.
 
-    Parameters
-    ----------
-    rho0 : qutip.Qobj
-        Initial state on :math:`j_C \otimes j_B`, ``dims [[N_C+1, N_B+1], [N_C+1, N_B+1]]``,
-        real and diagonal in :math:`J_C^z + J_B^z` (e.g. :func:`initial_state`).
-    tlist : array_like, shape (n_t,)
-        Increasing times, in the unit of ``1/gamma``'s time unit; the first is the
-        time of ``rho0``.
-    gamma : float
-        Damping rate (> 0).
-    nbar : float
-        Thermal occupation (>= 0).
-
-    Returns
-    -------
-    ChargingResult
-
-    Raises
-    ------
-    TypeError, ValueError
-        If ``rho0`` is not a two-spin density matrix diagonal in total M, ``tlist``
-        is not increasing, or a rate is invalid.
-    """
-    gamma, nbar = _check_rates(gamma, nbar)
-    if not isinstance(rho0, qutip.Qobj) or not rho0.isoper or len(rho0.dims[0]) != 2:
-        raise TypeError("rho0 must be a qutip.Qobj density matrix on two collective spins")
-    dC, dB = rho0.dims[0]
-    N_C, N_B = check_sizes(dC - 1, dB - 1)
-    times = np.asarray(tlist, dtype=float)
-    if times.ndim != 1 or times.size < 1 or np.any(np.diff(times) <= 0):
-        raise ValueError("tlist must be a 1-d array of increasing times")
-    cb = CoupledBasis(N_C / 2, N_B / 2)
-    state0 = BlockState.from_qobj(rho0, cb)
-    U = _padded_blocks(cb, state0.blocks.shape[-1])
-    coupled0 = np.einsum("bia,bij,bjc->bac", U, state0.blocks, U)
-
+def _evolve_blocks(model, blocks0, tlist):
+    """Propagate product-basis blocks (all M, padded) exactly; see :func:`evolve`."""
+    times = check_tlist(tlist)
+    cb, gamma, nbar = model.basis, model.gamma, model.nbar
+    U = _padded_blocks(cb, blocks0.shape[-1])
+    coupled0 = np.einsum("bia,bij,bjc->bac", U, blocks0, U)
     n_t = times.size
     coupled = np.zeros((n_t,) + coupled0.shape)
     dcoupled = np.zeros_like(coupled)
@@ -592,10 +372,11 @@ def evolve(rho0, tlist, gamma=1.0, nbar=0.0):
     step_keys = np.round(steps / steps.max(), 12) if steps.size else steps
     # One group per J: the chains (J, J') with J' >= J all run over M = J..-J and are
     # propagated together; (J', J) is the transpose (rho is real symmetric).
-    for J in np.unique(np.concatenate([cb.J_values(M) for M in cb.M_values])):
-        Jps = cb.J_values(-J)[cb.J_values(-J) >= J]
+    J_all = cb.J_min + np.arange(int(round(cb.J_max - cb.J_min)) + 1)
+    for J in J_all:
+        Jps = J_all[J_all >= J]
         M = J - np.arange(int(round(2 * J)) + 1)
-        b = np.array([cb.block_of(m) for m in M])
+        b = np.rint(cb.J_max - M).astype(int)
         lo = np.maximum(np.abs(M), cb.J_min)
         row = np.rint(J - lo).astype(int)
         col = np.rint(Jps[:, None] - lo[None, :]).astype(int)  # (n_J', L)
@@ -612,20 +393,12 @@ def evolve(rho0, tlist, gamma=1.0, nbar=0.0):
             arr[:, b[None, :], row[None, :], col] = src
             arr[:, b[None, :], col, row[None, :]] = src
     Ut = np.swapaxes(U, -1, -2)
-    blocks = U @ coupled @ Ut
-    dblocks = U @ dcoupled @ Ut
-    return ChargingResult(times, BlockState(cb, blocks), dblocks, N_C, N_B)
-
-
-def _padded_blocks(cb, d):
-    U = np.zeros((len(cb.M_values), d, d))
-    for b, block in enumerate(cb.blocks):
-        U[b, : block.shape[0], : block.shape[1]] = block
-    return U
+    states = BlockState(cb, U @ coupled @ Ut)
+    return ChargingResult(times, states, U @ dcoupled @ Ut, model)
 
 
 def multiplet_weights(rho0):
-    r"""Weights :math:`p_J = \mathrm{Tr}(P_J \rho_0)` of the multiplets of :math:`\mathbf J_C + \mathbf J_B`.
+    r"""Weights :math:`p_J = \mathrm{Tr}(P_J \rho_0)` of the multiplets J of two spins.
 
     :math:`\mathbf J^2` commutes with every term of Eq. (2), so these weights are
     conserved by the dynamics.
@@ -663,7 +436,7 @@ def _unphased_block(cb, M):
     return eigh_tridiagonal(diag, off)[1]
 
 
-def steady_state(rho0, nbar=0.0):
+def steady_state(model, rho0):
     r"""Exact long-time state of Eq. (2) by multiplet decomposition (no time evolution).
 
     The weight :math:`p_J` of each multiplet is conserved; within a multiplet the
@@ -679,10 +452,9 @@ def steady_state(rho0, nbar=0.0):
 
     Parameters
     ----------
+    model : CommonReservoir
     rho0 : qutip.Qobj
         Initial two-spin state, diagonal in total M.
-    nbar : float
-        Thermal occupation (>= 0).
 
     Returns
     -------
@@ -693,17 +465,21 @@ def steady_state(rho0, nbar=0.0):
     Raises
     ------
     ValueError
-        If ``nbar`` is negative or ``rho0`` is not diagonal in total M.
+        If ``rho0`` is not diagonal in total M or does not belong to the model.
     """
-    _check_rates(1.0, nbar)
+    if list(rho0.dims[0]) != [model.N_C + 1, model.N_B + 1]:
+        raise ValueError(
+            f"rho0 has dims {rho0.dims[0]}, the model needs [{model.N_C + 1}, {model.N_B + 1}]"
+        )
     J_all, p = multiplet_weights(rho0)
-    dC, dB = rho0.dims[0]
-    cb = CoupledBasis((dC - 1) / 2, (dB - 1) / 2)
+    cb = model.basis
     occupied = p > 1e-15  # multiplets with weight, and the blocks they reach
     w = {}
     for J, pJ in zip(J_all[occupied], p[occupied]):
         M = J - np.arange(int(round(2 * J)) + 1)
-        w[round(2 * J)] = dict(zip(np.rint(2 * M).astype(int), pJ * gibbs_populations(M, nbar)))
+        w[round(2 * J)] = dict(
+            zip(np.rint(2 * M).astype(int), pJ * gibbs_populations(M, model.nbar))
+        )
     block_index = [
         b
         for b, M in enumerate(cb.M_values)
@@ -720,60 +496,332 @@ def steady_state(rho0, nbar=0.0):
     return BlockState(cb, blocks, np.array(block_index, dtype=int))
 
 
-def individual_spin_model(N_C, N_B, gamma=1.0, nbar=0.0, omega=1.0, battery="ground"):
-    r"""Eq. (2) on the full :math:`2^{N_C+N_B}`-dimensional space of individual spins.
+def thermal_sectors(N_B, nbar):
+    r"""The thermal state of :math:`N_B` independent spins, sector by sector of :math:`j_B`.
 
-    An independent reference that does not assume the symmetric subspace: every
-    spin is its own qubit and :math:`J^- = \sum_i \sigma_i^-`. Meant for small sizes
-    (dimension :math:`4^{N_C+N_B}` Liouvillian).
+    :math:`\rho_{th}^{\otimes N_B} \propto e^{-\beta\omega J_B^z}` is a direct sum over the
+    multiplets :math:`j_B = N_B/2, N_B/2 - 1, \dots` (each :math:`d_{j_B}` times,
+    :math:`d_j = \binom{N_B}{N_B/2-j} - \binom{N_B}{N_B/2-j-1}`), inside each a Gibbs ladder.
 
     Parameters
     ----------
-    N_C, N_B : int
-        Ensemble sizes; ``N_C + N_B <= 10``.
-    gamma, nbar, omega : float
-        As in Eq. (2).
-    battery : {"ground", "thermal"}
-        Initial battery state; ``"thermal"`` gives every battery spin its own thermal
-        state (the true thermal state of independent spins).
+    N_B : int
+        Number of battery spins (>= 1).
+    nbar : float
+        Thermal occupation (>= 0).
 
     Returns
     -------
-    dict
-        ``"H"``, ``"c_ops"``, ``"rho0"``, ``"Jz_C"``, ``"Jz_B"`` (Qobj on qubits ordered
-        charger first) and ``"mask_B"`` (the partial-transpose mask of the battery).
+    j_B : ndarray, shape (n,)
+        The sectors, descending.
+    weights : ndarray, shape (n,)
+        Their total probabilities (sum 1), multiplicity included.
+    """
+    N_B = check_count("N_B", N_B, 1)
+    check_rates(nbar=nbar)
+    p_up = nbar / (2 * nbar + 1)
+    j = N_B / 2 - np.arange(N_B // 2 + 1)
+    d = np.array([comb(N_B, k) - (comb(N_B, k - 1) if k else 0) for k in range(j.size)])
+    w = []
+    for jj, dj in zip(j, d):
+        k = np.arange(int(round(2 * jj)) + 1)  # excitations above the sector's bottom
+        w.append(dj * np.sum(p_up ** (N_B / 2 - jj + k) * (1 - p_up) ** (N_B / 2 + jj - k)))
+    return j, np.array(w)
+
+
+def _steady_Jz(j_C, j_B, p_B, nbar):
+    """(<J_C^z>, <J_B^z>) of the steady state from a full charger and battery populations p_B."""
+    m_B = j_B - np.arange(int(round(2 * j_B)) + 1)
+    J = abs(j_C - j_B) + np.arange(int(round(j_C + j_B - abs(j_C - j_B))) + 1)
+    p_J = stretched_cg_squared(j_C, j_B, m_B[None, :], J[:, None]) @ p_B
+    mean_M = np.array(
+        [gibbs_populations(M, nbar) @ M for M in (jj - np.arange(round(2 * jj) + 1) for jj in J)]
+    )
+    Jz = p_J @ mean_M
+    Jz_B = p_J @ projected_Jz_B(j_C, j_B, J, mean_M)
+    return Jz - Jz_B, Jz_B
+
+
+def steady_energy_densities(model, *, battery="ground"):
+    r"""Steady-state energy densities :math:`\mathcal E_C^{ss}, \mathcal E_B^{ss}` in closed form.
+
+    With the conserved weights :math:`p_J` of the multiplets in the initial state (one
+    Clebsch-Gordan coefficient each, the charger being fully up,
+    :func:`~qbkit.spins.stretched_cg_squared`), the Gibbs mean :math:`\bar M_J` of each
+    ladder and the projection theorem (:func:`~qbkit.spins.projected_Jz_B`),
+
+    .. math:: \langle J_B^z\rangle^{ss} = \sum_J p_J\, \bar M_J\,
+        \frac{J(J+1) + j_B(j_B+1) - j_C(j_C+1)}{2J(J+1)} .
+
+    At :math:`T = 0`, :math:`\bar M_J = -J`. Cost :math:`O(N_B N_C)`, so sizes in the
+    thousands are cheap. ``battery="independent"`` starts the battery in the thermal
+    state of independent spins and sums the sectors of :func:`thermal_sectors` (the
+    dynamics never couples them).
+
+    Parameters
+    ----------
+    model : CommonReservoir
+    battery : {"ground", "thermal", "independent"}
+
+    Returns
+    -------
+    (float, float)
+        Eq. (6) for the charger and the battery, units of hbar*omega.
+    """
+    check_choice("battery", battery, BATTERY_STATES)
+    j_C = model.N_C / 2
+    if battery == "independent":
+        sectors = zip(*thermal_sectors(model.N_B, model.nbar))
+    else:
+        sectors = [(model.N_B / 2, 1.0)]
+    Jz_C = Jz_B = 0.0
+    for j_B, weight in sectors:
+        p_B = gibbs_populations(
+            j_B - np.arange(int(round(2 * j_B)) + 1), model.nbar if battery != "ground" else 0.0
+        )
+        c, b = _steady_Jz(j_C, j_B, p_B, model.nbar)
+        Jz_C, Jz_B = Jz_C + weight * c, Jz_B + weight * b
+    return float(energy_density(Jz_C, model.N_C)), float(energy_density(Jz_B, model.N_B))
+
+
+def steady_battery_populations(model, *, battery="ground"):
+    r"""Populations of the battery in the steady state, ``m_B = j_B, ..., -j_B``.
+
+    At :math:`T = 0` in closed form: :math:`\sum_J p_J |\langle j_C, m_C; j_B, m_B|J,
+    -J\rangle|^2` over the dark states (:func:`~qbkit.spins.lowest_weight_cg_squared`);
+    at :math:`T > 0` from :func:`steady_state`.
+
+    Returns
+    -------
+    ndarray, shape (N_B + 1,)
+    """
+    if model.nbar > 0:
+        return steady_state(model, model.initial_state(battery)).battery_populations()
+    j_C, j_B = model.N_C / 2, model.N_B / 2
+    m_B = j_B - np.arange(model.N_B + 1)
+    J = abs(j_C - j_B) + np.arange(int(round(j_C + j_B - abs(j_C - j_B))) + 1)
+    p_J = stretched_cg_squared(j_C, j_B, m_B[None, :], J[:, None]) @ model.battery_start(battery)
+    return p_J @ lowest_weight_cg_squared(j_C, j_B, J[:, None], m_B[None, :])
+
+
+@dataclass(frozen=True)
+class ChargingPeaks:
+    """Peak power and the entanglement-rate maximum of one charging run (:func:`charging_peaks`).
+
+    Attributes
+    ----------
+    t_P, P_max : float
+        Time and value of the largest power density :math:`\\mathcal P_B`.
+    t_S, dS_max : float
+        Time and value of the largest *interior* local maximum of :math:`\\dot S_B`
+        (:math:`t > 0`); NaN if there is none or it was not asked for.
+    dS_0 : float
+        :math:`\\dot S_B(0^+)`, the rate at which the product state starts to entangle.
+    S_maxima : tuple of (float, float)
+        Every interior local maximum of :math:`\\dot S_B` on the search grid, in time order.
+    """
+
+    t_P: float
+    P_max: float
+    t_S: float = float("nan")
+    dS_max: float = float("nan")
+    dS_0: float = float("nan")
+    S_maxima: tuple = ()
+
+    @property
+    def lag(self):
+        """:math:`t_S - t_P`: how long the entanglement-rate maximum lags the power peak."""
+        return self.t_S - self.t_P
+
+
+def peak_window(model, points=401):
+    r"""Search grid of the peaks: :math:`0 \le t \le 2(1 + \ln N)/(\gamma N)`, :math:`N = N_C+N_B`.
+
+    The collective decay of :math:`N` excitations takes about :math:`\ln N/(\gamma N)`; the
+    window covers the charging and the lagging entanglement rate with room to spare.
+
+    Returns
+    -------
+    ndarray, shape (points,)
+    """
+    N = model.N_C + model.N_B
+    return np.linspace(
+        0.0, 2 * (1 + np.log(N)) / (model.gamma * N), check_count("points", points, 3)
+    )
+
+
+def _zoom(run, values, k, points):
+    r"""Re-solve exactly between samples k-1 and k+1; the largest value on that fine grid.
+
+    No parabola: :math:`\dot S_B` jumps where an eigenvalue of :math:`\rho^\Gamma` crosses
+    zero, and a parabola through a jump overshoots. The sample maximum is within
+    :math:`|y'|h` of the supremum at a jump and :math:`|y''|h^2/8` at a smooth maximum
+    (:math:`h` the fine step); its time within :math:`h/2`.
+    """
+    if k in (0, len(run.times) - 1):  # a maximum on the window's edge stays a sample
+        return float(run.times[k]), float(values(run)[k])
+    fine = run.restart(k - 1, np.linspace(run.times[k - 1], run.times[k + 1], points))
+    y = values(fine)
+    k = int(np.argmax(y))
+    return float(fine.times[k]), float(y[k])
+
+
+def charging_peaks(model, *, battery="ground", points=401, zoom_points=201, entanglement=True):
+    r"""Peak power density and entanglement-rate maximum of a charging run.
+
+    Both are located on the grid :func:`peak_window` and then refined by solving the
+    dynamics again, exactly, on ``zoom_points`` points between the neighbouring samples
+    (:math:`\dot S_B` jumps where an eigenvalue of :math:`\rho^\Gamma` crosses zero, so no
+    interpolation of the coarse samples is trusted). :math:`\dot S_B^{\max}` is the
+    largest interior local maximum (:math:`t > 0`; Quach & Munro (2020), Sec. V: with
+    several local maxima, the largest).
+
+    Parameters
+    ----------
+    model : CommonReservoir
+    battery : {"ground", "thermal"}
+        Initial battery state.
+    points, zoom_points : int
+        Samples of the search window and of each refinement.
+    entanglement : bool
+        Also locate :math:`\dot S_B^{\max}` (costs the negativity on the grid).
+
+    Returns
+    -------
+    ChargingPeaks
+    """
+    run = charge(model, peak_window(model, points), battery=battery)
+    k_P = int(np.argmax(run.power_density_B))
+    t_P, P_max = _zoom(run, lambda r: r.power_density_B, k_P, zoom_points)
+    if not entanglement:
+        return ChargingPeaks(t_P, P_max)
+    dS = run.dlog_negativity
+    maxima = tuple(interior_maxima(run.times, dS))
+    ks = np.nonzero((dS[1:-1] > dS[:-2]) & (dS[1:-1] >= dS[2:]))[0] + 1
+    if not ks.size:
+        return ChargingPeaks(t_P, P_max, dS_0=float(dS[0]), S_maxima=maxima)
+    k_S = int(ks[np.argmax(dS[ks])])
+    t_S, dS_max = _zoom(run, lambda r: r.dlog_negativity, k_S, zoom_points)
+    return ChargingPeaks(t_P, P_max, t_S, dS_max, float(dS[0]), maxima)
+
+
+@dataclass(frozen=True, eq=False)
+class DischargeResult:
+    r"""The battery alone in the reservoir at :math:`T = 0` (:func:`discharge`).
+
+    Attributes
+    ----------
+    times : ndarray, shape (n_t,)
+    populations : ndarray, shape (n_t, n_levels)
+        Dicke-level populations (:class:`qbkit.dicke.DickeEnsemble` order).
+    ensemble : DickeEnsemble
+    gamma : float
+    """
+
+    times: np.ndarray
+    populations: np.ndarray
+    ensemble: DickeEnsemble
+    gamma: float
+
+    @property
+    def energy_density(self):
+        """Battery energy density, Eq. (6), shape (n_t,)."""
+        return energy_density(self.ensemble.Jz(self.populations), self.ensemble.N)
+
+    @property
+    def power_density(self):
+        r"""Discharge power per spin, :math:`2\gamma\langle J_B^+J_B^-\rangle/N_B` (exact)."""
+        return (
+            self.ensemble.collective_emission_rate(self.populations, 2 * self.gamma)
+            / self.ensemble.N
+        )
+
+    @property
+    def half_life(self):
+        """First time at which the energy density falls to half its initial value (inf if never)."""
+        crossing = sign_changes(self.times, self.energy_density - self.energy_density[0] / 2)
+        return float(crossing[0]) if crossing.size else float("inf")
+
+
+def discharge(populations, tlist, *, gamma=1.0, dephased=False):
+    r"""Discharge of the battery into the reservoir at :math:`T = 0` once the charger is removed.
+
+    The battery's state is diagonal in :math:`m_B` on its symmetric states (any charging
+    run's :math:`\rho_B`); alone in the reservoir it decays collectively, through
+    :math:`\gamma\mathcal L(J_B^-)` of Eq. (2) (rate :math:`2\gamma` per spin), i.e.
+    superradiantly. With ``dephased=True`` every spin is first fully dephased in the
+    :math:`\sigma^z` basis ("a dephasing pulse"): the populations of :math:`|j_B, m_B\rangle`
+    spread evenly over all :math:`\binom{N_B}{k}` product states with :math:`k = N_B/2 + m_B`
+    excitations, i.e. over every multiplet :math:`j \ge |m_B|` with weight
+    :math:`d_j/\binom{N_B}{k}`, and each multiplet then decays collectively on its own.
+
+    Parameters
+    ----------
+    populations : array_like, shape (N_B + 1,)
+        Battery populations, ``m_B = N_B/2, ..., -N_B/2``.
+    tlist : array_like, shape (n_t,)
+        Increasing times from the removal of the charger (unit ``1/gamma``).
+    gamma : float
+        Damping rate of Eq. (2) (> 0).
+    dephased : bool
+        Dephase every spin before the discharge.
+
+    Returns
+    -------
+    DischargeResult
 
     Raises
     ------
     ValueError
-        If ``N_C + N_B > 10`` or an argument is invalid.
+        If the populations are not a probability vector or a rate is invalid.
     """
-    N_C, N_B = check_sizes(N_C, N_B)
-    gamma, nbar = _check_rates(gamma, nbar)
-    if battery not in BATTERY_READINGS:
-        raise ValueError(f"battery must be one of {BATTERY_READINGS}, got {battery!r}")
-    N = N_C + N_B
-    if N > 10:
-        raise ValueError(f"N_C + N_B must be <= 10 for the individual-spin model, got {N}")
+    gamma = check_positive(gamma=gamma)
+    p = np.asarray(populations, dtype=float)
+    if p.ndim != 1 or p.size < 2 or np.any(p < -1e-12) or abs(p.sum() - 1) > 1e-9:
+        raise ValueError("populations must be a probability vector over m_B = N_B/2 .. -N_B/2")
+    N = p.size - 1
+    ens = DickeEnsemble(N)
+    p0 = np.zeros(ens.dim)
+    for m_B, weight in zip(N / 2 - np.arange(N + 1), p):
+        k = int(round(N / 2 + m_B))
+        for level in np.flatnonzero(np.isclose(ens.m, m_B) & (ens.j >= abs(m_B) - 1e-9)):
+            j = ens.j[level]
+            if not dephased:
+                p0[level] += weight * np.isclose(j, N / 2)
+                continue
+            low = int(round(N / 2 - j))
+            d_j = comb(N, low) - (comb(N, low - 1) if low else 0)
+            p0[level] += weight * d_j / comb(N, k)
+    pops, _ = ens.evolve(p0, tlist, 0.0, 2 * gamma)
+    return DischargeResult(check_tlist(tlist), pops, ens, gamma)
 
-    def site(op, i):
-        return qutip.tensor([op if k == i else qutip.qeye(2) for k in range(N)])
 
-    sz, sm = qutip.jmat(0.5, "z"), qutip.jmat(0.5, "-")
-    Jz_C = sum(site(sz, i) for i in range(N_C))
-    Jz_B = sum(site(sz, i) for i in range(N_C, N))
-    Jm = sum(site(sm, i) for i in range(N))
-    c_ops = [np.sqrt(2 * gamma * (nbar + 1)) * Jm]
-    if nbar > 0:
-        c_ops.append(np.sqrt(2 * gamma * nbar) * Jm.dag())
-    p_up = nbar / (2 * nbar + 1) if battery == "thermal" else 0.0
-    spin_B = qutip.Qobj(np.diag([p_up, 1 - p_up]))
-    rho0 = qutip.tensor([qutip.fock_dm(2, 0)] * N_C + [spin_B] * N_B)
-    return {
-        "H": omega * (Jz_C + Jz_B),
-        "c_ops": c_ops,
-        "rho0": rho0,
-        "Jz_C": Jz_C,
-        "Jz_B": Jz_B,
-        "mask_B": [0] * N_C + [1] * N_B,
-    }
+def two_spin_generator(nbar, *, gamma=1.0):
+    r"""Eq. (2) for :math:`N_C = N_B = 1` in the appendix basis, as coefficients.
+
+    Basis :math:`|1\rangle..|4\rangle = |\psi_\uparrow\rangle, |\psi_+\rangle,
+    |\psi_-\rangle, |\psi_\downarrow\rangle` of Eqs. (14)-(17) of Quach & Munro (2020);
+    ``L[i, j, k, l]`` is the coefficient of :math:`\rho_{kl}` in :math:`\dot\rho_{ij}`
+    (0-based), the form of Eqs. (18)-(27). The Hamiltonian is left out (it only rotates
+    the coherences; the printed equations give it separately).
+
+    Returns
+    -------
+    ndarray, shape (4, 4, 4, 4), real
+    """
+    model = CommonReservoir(1, 1, gamma, nbar)
+    up, dn = qutip.basis(2, 0), qutip.basis(2, 1)
+    basis = [
+        qutip.tensor(up, up),
+        (qutip.tensor(up, dn) + qutip.tensor(dn, up)).unit(),
+        (qutip.tensor(up, dn) - qutip.tensor(dn, up)).unit(),
+        qutip.tensor(dn, dn),
+    ]
+    V = np.column_stack([b.full().ravel() for b in basis])
+    L = qutip.liouvillian(0 * model.hamiltonian(), model.collapse_operators()).full()
+    out = np.zeros((4, 4, 4, 4))
+    for k in range(4):
+        for l in range(4):
+            E_kl = np.outer(V[:, k], V[:, l].conj()).ravel(order="F")
+            out[:, :, k, l] = (V.conj().T @ (L @ E_kl).reshape(4, 4, order="F") @ V).real
+    return out
