@@ -211,18 +211,17 @@ class BlockState:
         logneg = np.log2(norm)
         if tangent is None:
             return logneg
-        dpt = self.partial_transpose_blocks(tangent)
         zero = np.abs(lam) < zero_tol
-        proj = np.einsum("...ia,...ij,...ja->...a", vec, dpt, vec)
+        # the tangent in the eigenbasis, W = V^T dpt V: its diagonal gives the derivative of
+        # each nonzero eigenvalue, its kernel block the one-sided derivative of the kernel
+        W = np.swapaxes(vec, -1, -2) @ (self.partial_transpose_blocks(tangent) @ vec)
+        proj = np.diagonal(W, axis1=-2, axis2=-1)
         dnorm = (np.where(zero, 0.0, np.sign(lam)) * proj).sum(axis=(-1, -2))
-        # kernel part, only in blocks whose kernel the tangent touches (V_0^T dpt != 0)
-        rotated = np.swapaxes(vec, -1, -2) @ dpt
-        touched = np.nonzero(
-            np.any(zero[..., :, None] & (np.abs(rotated) > zero_tol), axis=(-1, -2))
-        )
+        # kernel part, only in blocks whose kernel the tangent touches (V_0^T dpt V != 0)
+        touched = np.nonzero(np.any(zero[..., :, None] & (np.abs(W) > zero_tol), axis=(-1, -2)))
         if touched[0].size:
-            V0 = vec[touched] * zero[touched][..., None, :]
-            restricted = np.swapaxes(V0, -1, -2) @ dpt[touched] @ V0
+            z = zero[touched]
+            restricted = W[touched] * (z[..., :, None] & z[..., None, :])
             kernel_norm = np.abs(np.linalg.eigvalsh(restricted)).sum(axis=-1)
             np.add.at(dnorm, touched[:-1], kernel_norm)
         return logneg, dnorm / (norm * np.log(2))

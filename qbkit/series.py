@@ -11,6 +11,7 @@ __all__ = [
     "sign_changes",
     "first_root",
     "is_monotonic",
+    "r_squared",
 ]
 
 
@@ -112,7 +113,7 @@ def sign_changes(x, y):
 
 
 def first_root(f, grid, xtol=1e-10):
-    """The first root of ``f`` on ``grid``: a sign change bracketed on the grid, refined by Brent's method.
+    """The first root of ``f`` on ``grid``: a sign change on the grid, refined by Brent's method.
 
     Parameters
     ----------
@@ -137,3 +138,23 @@ def first_root(f, grid, xtol=1e-10):
         return float("nan")
     a, b = grid[k[0]], grid[k[0] + 1]
     return float(a if vals[k[0]] == 0 else brentq(f, a, b, xtol=xtol))
+
+
+def r_squared(x, y):
+    """Coefficient of determination of the least-squares line through ``y(x)`` (NaNs skipped).
+
+    Parameters
+    ----------
+    x, y : array_like, shape (n,)
+
+    Returns
+    -------
+    float
+        1 for points on a line; NaN with fewer than 3 finite points.
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    ok = np.isfinite(y)
+    if ok.sum() < 3:
+        return float("nan")
+    fit = np.polyval(np.polyfit(x[ok], y[ok], 1), x[ok])
+    return float(1 - np.sum((y[ok] - fit) ** 2) / np.sum((y[ok] - y[ok].mean()) ** 2))

@@ -21,6 +21,7 @@ __all__ = [
     "ladder_down",
     "ladder_up",
     "two_spin_operators",
+    "two_qubit_basis",
     "CoupledBasis",
     "stretched_cg_squared",
     "lowest_weight_cg_squared",
@@ -105,6 +106,23 @@ def two_spin_operators(j_C, j_B):
     ops["Jm"] = ops["Jm_C"] + ops["Jm_B"]
     ops["Jp"] = ops["Jm"].dag()
     return ops
+
+
+def two_qubit_basis():
+    r"""The triplet-singlet basis of two qubits (Eqs. (14)-(17) of Quach & Munro (2020)).
+
+    :math:`|\uparrow\uparrow\rangle, |\psi_+\rangle, |\psi_-\rangle, |\downarrow\downarrow\rangle`
+    with :math:`|\psi_\pm\rangle = (|\uparrow\downarrow\rangle\pm|\downarrow\uparrow\rangle)/\sqrt2`
+    and :math:`|\uparrow\rangle` = ``qutip.basis(2, 0)`` (as in :func:`qutip.jmat`).
+
+    Returns
+    -------
+    list of qutip.Qobj
+        Four kets on the space of dims ``[[2, 2], [1, 1]]``.
+    """
+    up, dn = qutip.basis(2, 0), qutip.basis(2, 1)
+    plus, minus = (qutip.tensor(up, dn) + s * qutip.tensor(dn, up) for s in (1, -1))
+    return [qutip.tensor(up, up), plus.unit(), minus.unit(), qutip.tensor(dn, dn)]
 
 
 @dataclass(frozen=True)

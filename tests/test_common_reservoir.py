@@ -300,3 +300,44 @@ def test_entanglement_rate_at_t0_is_the_right_derivative(N_B, R):
     one_sided = (-3 * S[0] + 4 * S[1] - S[2]) / (2 * h)
     assert run.dlog_negativity[0] == pytest.approx(one_sided, rel=1e-5)
     assert run.dlog_negativity[0] > 0
+
+
+@pytest.mark.parametrize("nbar", [0.0, 0.5])
+def test_three_steady_states_agree(nbar):
+    # long-time evolution (gamma t = 40 and 80), the multiplet decomposition and the closed form
+    for R in (1, 2, 3, 5, 10):
+        for N_B in (1, 2, 3):
+            m = model(R, N_B, nbar=nbar)
+            late = cr.charge(m, [0.0, 40.0, 80.0]).states.blocks
+            exact = cr.steady_state(m, m.initial_state())
+            assert np.abs(late[2] - late[1]).sum() < 1e-10
+            assert np.abs(late[2] - exact.expanded().blocks).sum() < 1e-10
+            E_B = cr.steady_energy_densities(m)[1]
+            assert E_B == pytest.approx(exact.Jz_B() / N_B + 0.5, abs=1e-12)
+
+
+def test_battery_ergotropy_of_a_run_matches_the_general_definition():
+    from qbkit.ergotropy import ergotropy
+
+    run = cr.charge(model(5, 10), np.linspace(0, 1.5, 601))
+    for k in (0, 60, 200, 600):
+        W = ergotropy(run.state(k).ptrace(1), qutip.jmat(5.0, "z")) / 10
+        assert W == pytest.approx(run.ergotropy_density_B[k], abs=1e-10)
+
+
+def test_all_state_ergotropy_is_never_smaller():
+    for N_B in (1, 2, 3, 10):
+        m = model(5, N_B)
+        sym, full = (cr.steady_ergotropy_density(m, all_states=a) for a in (False, True))
+        assert full >= sym - 1e-12
+        assert sym == pytest.approx(cr.steady_state(m, m.initial_state()).battery_ergotropy() / N_B)
+
+
+def test_energy_balance_of_two_spins_follows_eq_13():
+    for nbar in (0.0, 0.5, 3.0):
+        b = cr.energy_balance(model(1, 1, nbar=nbar))
+        x = (2 * nbar + 1) / (12 * nbar * (nbar + 1) + 4)  # -<J^z> of each spin, Eq. (13)
+        assert b.charger_loss == pytest.approx(0.5 + x)
+        assert b.battery_gain == pytest.approx(0.5 - x)
+        assert b.into_reservoir == pytest.approx(2 * x)
+        assert b.thermal_share == pytest.approx(nbar / (2 * nbar + 1) / (0.5 - x))

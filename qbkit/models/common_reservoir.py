@@ -41,7 +41,8 @@ from scipy.linalg import eigh_tridiagonal, expm
 from .._checks import check_choice, check_count, check_positive, check_rates, check_tlist
 from ..blocks import BlockState
 from ..dicke import DickeEnsemble
-from ..series import interior_maxima, sign_changes
+from ..ergotropy import ergotropy_from_populations, passive_energy_from_spectrum
+from ..series import sign_changes
 from ..spins import (
     CoupledBasis,
     ladder_down,
@@ -49,6 +50,7 @@ from ..spins import (
     lowest_weight_cg_squared,
     projected_Jz_B,
     stretched_cg_squared,
+    two_qubit_basis,
     two_spin_operators,
 )
 from ..thermo import gibbs_populations
@@ -64,6 +66,9 @@ __all__ = [
     "steady_state",
     "steady_energy_densities",
     "steady_battery_populations",
+    "steady_ergotropy_density",
+    "EnergyBalance",
+    "energy_balance",
     "thermal_sectors",
     "ChargingPeaks",
     "peak_window",
@@ -604,6 +609,72 @@ def steady_battery_populations(model, *, battery="ground"):
     return p_J @ lowest_weight_cg_squared(j_C, j_B, J[:, None], m_B[None, :])
 
 
+def steady_ergotropy_density(model, *, battery="ground", all_states=False):
+    r"""Ergotropy per battery spin of the steady state, Eqs. (9)-(10), units of hbar*omega.
+
+    Parameters
+    ----------
+    model : CommonReservoir
+    battery : {"ground", "thermal"}
+    all_states : bool
+        False (default): unitaries on the collective spin's :math:`N_B + 1` levels, the
+        reading of Eq. (10) with strictly ordered eigenvalues of :math:`J_B^z`. True:
+        unitaries on all :math:`2^{N_B}` states of the spins, whose spectrum repeats
+        :math:`m_B` :math:`\binom{N_B}{N_B/2 - m_B}` times (never less ergotropy).
+
+    Returns
+    -------
+    float
+    """
+    p = steady_battery_populations(model, battery=battery)
+    m_B = model.N_B / 2 - np.arange(model.N_B + 1)
+    if not all_states:
+        return float(ergotropy_from_populations(p, m_B)) / model.N_B
+    spectrum = np.repeat(m_B, [comb(model.N_B, k) for k in range(model.N_B + 1)])
+    return float(p @ m_B - passive_energy_from_spectrum(p, spectrum)) / model.N_B
+
+
+@dataclass(frozen=True)
+class EnergyBalance:
+    r"""Energy balance of a whole charging process, start to steady state (:func:`energy_balance`).
+
+    Attributes (units of hbar*omega, totals over the ensembles)
+    ----------
+    charger_loss : float
+        :math:`N_C(\mathcal E_C(0) - \mathcal E_C^{ss})`.
+    battery_gain : float
+        :math:`N_B(\mathcal E_B^{ss} - \mathcal E_B(0))`.
+    into_reservoir : float
+        Their difference: the energy the reservoir takes up (negative if it gives).
+    thermal_share : float
+        :math:`\mathcal E_B^{th}/\mathcal E_B^{ss}`, the part of the battery's steady energy
+        that the reservoir alone would give it, :math:`\mathcal E_B^{th} = \bar n/(2\bar n+1)`.
+    """
+
+    charger_loss: float
+    battery_gain: float
+    into_reservoir: float
+    thermal_share: float
+
+
+def energy_balance(model, *, battery="ground"):
+    """Where the energy goes between the start and the steady state of Eq. (2).
+
+    The Hamiltonian conserves :math:`J^z`, so whatever the spins lose in total goes into
+    the reservoir.
+
+    Returns
+    -------
+    EnergyBalance
+    """
+    E_C, E_B = steady_energy_densities(model, battery=battery)
+    m_B = model.N_B / 2 - np.arange(model.N_B + 1)
+    E0_B = float(energy_density(model.battery_start(battery) @ m_B, model.N_B))
+    loss, gain = model.N_C * (1.0 - E_C), model.N_B * (E_B - E0_B)
+    E_th = model.nbar / (2 * model.nbar + 1)
+    return EnergyBalance(loss, gain, loss - gain, E_th / E_B)
+
+
 @dataclass(frozen=True)
 class ChargingPeaks:
     """Peak power and the entanglement-rate maximum of one charging run (:func:`charging_peaks`).
@@ -618,7 +689,8 @@ class ChargingPeaks:
     dS_0 : float
         :math:`\\dot S_B(0^+)`, the rate at which the product state starts to entangle.
     S_maxima : tuple of (float, float)
-        Every interior local maximum of :math:`\\dot S_B` on the search grid, in time order.
+        Every interior local maximum of :math:`\\dot S_B` among the samples of the search grid,
+        ``(t, value)`` in time order (unrefined: for counting and ordering them).
     """
 
     t_P: float
@@ -666,7 +738,7 @@ def _zoom(run, values, k, points):
     return float(fine.times[k]), float(y[k])
 
 
-def charging_peaks(model, *, battery="ground", points=401, zoom_points=201, entanglement=True):
+def charging_peaks(model, *, battery="ground", points=401, zoom_points=41, entanglement=True):
     r"""Peak power density and entanglement-rate maximum of a charging run.
 
     Both are located on the grid :func:`peak_window` and then refined by solving the
@@ -696,8 +768,8 @@ def charging_peaks(model, *, battery="ground", points=401, zoom_points=201, enta
     if not entanglement:
         return ChargingPeaks(t_P, P_max)
     dS = run.dlog_negativity
-    maxima = tuple(interior_maxima(run.times, dS))
     ks = np.nonzero((dS[1:-1] > dS[:-2]) & (dS[1:-1] >= dS[2:]))[0] + 1
+    maxima = tuple((float(run.times[k]), float(dS[k])) for k in ks)
     if not ks.size:
         return ChargingPeaks(t_P, P_max, dS_0=float(dS[0]), S_maxima=maxima)
     k_S = int(ks[np.argmax(dS[ks])])
@@ -810,14 +882,7 @@ def two_spin_generator(nbar, *, gamma=1.0):
     ndarray, shape (4, 4, 4, 4), real
     """
     model = CommonReservoir(1, 1, gamma, nbar)
-    up, dn = qutip.basis(2, 0), qutip.basis(2, 1)
-    basis = [
-        qutip.tensor(up, up),
-        (qutip.tensor(up, dn) + qutip.tensor(dn, up)).unit(),
-        (qutip.tensor(up, dn) - qutip.tensor(dn, up)).unit(),
-        qutip.tensor(dn, dn),
-    ]
-    V = np.column_stack([b.full().ravel() for b in basis])
+    V = np.column_stack([b.full().ravel() for b in two_qubit_basis()])
     L = qutip.liouvillian(0 * model.hamiltonian(), model.collapse_operators()).full()
     out = np.zeros((4, 4, 4, 4))
     for k in range(4):
