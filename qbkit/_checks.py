@@ -30,7 +30,19 @@ def check_count(name, value, minimum):
 
 
 def check_positive(**values):
-    """Raise ValueError naming the first value that is not finite and > 0."""
+    """Each value as a float; TypeError unless real, ValueError unless finite and > 0."""
+    out = []
     for name, value in values.items():
-        if isinstance(value, bool) or not (np.isfinite(value) and value > 0):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+        if not (np.isfinite(value) and value > 0):
             raise ValueError(f"{name} must be finite and > 0, got {value!r}")
+        out.append(float(value))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def check_choice(name, value, choices):
+    """``value`` if it is one of ``choices``; ValueError naming ``name`` otherwise."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
+    return value

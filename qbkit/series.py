@@ -12,6 +12,7 @@ __all__ = [
     "first_root",
     "is_monotonic",
     "extrapolate_to_zero",
+    "r_squared",
 ]
 
 
@@ -188,3 +189,23 @@ def extrapolate_to_zero(h, y, degree=2):
 
     value = at_zero(degree)
     return value, abs(value - at_zero(degree - 1))
+
+
+def r_squared(x, y):
+    """Coefficient of determination of the least-squares line through ``y(x)`` (NaNs skipped).
+
+    Parameters
+    ----------
+    x, y : array_like, shape (n,)
+
+    Returns
+    -------
+    float
+        1 for points on a line; NaN with fewer than 3 finite points.
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    ok = np.isfinite(y)
+    if ok.sum() < 3:
+        return float("nan")
+    fit = np.polyval(np.polyfit(x[ok], y[ok], 1), x[ok])
+    return float(1 - np.sum((y[ok] - fit) ** 2) / np.sum((y[ok] - y[ok].mean()) ** 2))

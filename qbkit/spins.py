@@ -14,13 +14,18 @@ from functools import cached_property
 import numpy as np
 import qutip
 from scipy.linalg import eigh_tridiagonal
+from scipy.special import gammaln
 
 __all__ = [
     "check_spin",
     "ladder_down",
     "ladder_up",
     "two_spin_operators",
+    "two_qubit_basis",
     "CoupledBasis",
+    "stretched_cg_squared",
+    "lowest_weight_cg_squared",
+    "projected_Jz_B",
 ]
 
 
@@ -101,6 +106,23 @@ def two_spin_operators(j_C, j_B):
     ops["Jm"] = ops["Jm_C"] + ops["Jm_B"]
     ops["Jp"] = ops["Jm"].dag()
     return ops
+
+
+def two_qubit_basis():
+    r"""The triplet-singlet basis of two qubits (Eqs. (14)-(17) of Quach & Munro (2020)).
+
+    :math:`|\uparrow\uparrow\rangle, |\psi_+\rangle, |\psi_-\rangle, |\downarrow\downarrow\rangle`
+    with :math:`|\psi_\pm\rangle = (|\uparrow\downarrow\rangle\pm|\downarrow\uparrow\rangle)/\sqrt2`
+    and :math:`|\uparrow\rangle` = ``qutip.basis(2, 0)`` (as in :func:`qutip.jmat`).
+
+    Returns
+    -------
+    list of qutip.Qobj
+        Four kets on the space of dims ``[[2, 2], [1, 1]]``.
+    """
+    up, dn = qutip.basis(2, 0), qutip.basis(2, 1)
+    plus, minus = (qutip.tensor(up, dn) + s * qutip.tensor(dn, up) for s in (1, -1))
+    return [qutip.tensor(up, up), plus.unit(), minus.unit(), qutip.tensor(dn, dn)]
 
 
 @dataclass(frozen=True)
@@ -233,3 +255,153 @@ class CoupledBasis:
     def block_of(self, M):
         """Position of block ``M`` in :attr:`M_values`."""
         return int(round(self.J_max - M))
+
+
+def _lf(x):
+    """log(x!) for half-integer-valued sums of spins (x >= 0), elementwise."""
+    return gammaln(np.rint(np.asarray(x, dtype=float)) + 1.0)
+
+
+def stretched_cg_squared(j_C, j_B, m_B, J):
+    r"""Weight of the multiplet J in :math:`|j_C, j_C\rangle|j_B, m_B\rangle` (first spin fully up).
+
+    Racah's sum for :math:`\langle j_C\, j_C; j_B\, m_B|J\, M\rangle` reduces to one term when
+    :math:`m_C = j_C`, so with :math:`M = j_C + m_B`
+
+    .. math::
+        |\langle j_C j_C; j_B m_B|J M\rangle|^2 = \frac{(2J+1)\,(2j_C)!\,(J-j_C+j_B)!\,
+        (j_B-m_B)!\,(J+M)!}{(j_C+j_B+J+1)!\,(j_C+j_B-J)!\,(j_B+m_B)!\,(J+j_C-j_B)!\,(J-M)!} .
+
+    (For :math:`j_C = j_B = j`, :math:`m_B = -j`: :math:`(2J+1)(2j)!^2/((2j+J+1)!(2j-J)!)`.)
+
+    Parameters
+    ----------
+    j_C, j_B : float
+        Half-integer spins.
+    m_B : float or ndarray
+        Magnetic quantum number(s) of the second spin.
+    J : float or ndarray
+        Total spin(s); broadcast against ``m_B``.
+
+    Returns
+    -------
+    ndarray
+        Broadcast shape of ``m_B`` and ``J``; 0 where ``J`` is not allowed
+        (:math:`J < \max(|j_C - j_B|, |M|)` or :math:`J > j_C + j_B`).
+
+    Raises
+    ------
+    TypeError, ValueError
+        If a spin is not a non-negative half-integer.
+
+    References
+    ----------
+    A. R. Edmonds, *Angular Momentum in Quantum Mechanics* (Princeton, 1957), Eq. (3.6.11).
+    """
+    j_C, j_B = check_spin(j_C, "j_C"), check_spin(j_B, "j_B")
+    m_B, J = np.broadcast_arrays(np.asarray(m_B, dtype=float), np.asarray(J, dtype=float))
+    M = j_C + m_B
+    ok = (J >= abs(j_C - j_B) - 1e-9) & (J >= np.abs(M) - 1e-9) & (J <= j_C + j_B + 1e-9)
+    ok &= np.abs(m_B) <= j_B + 1e-9
+    Jc, Mc, mc = np.where(ok, J, j_C + j_B), np.where(ok, M, 0.0), np.where(ok, m_B, 0.0)
+    log = (
+        np.log(2 * Jc + 1)
+        + _lf(2 * j_C)
+        + _lf(Jc - j_C + j_B)
+        + _lf(j_B - mc)
+        + _lf(Jc + Mc)
+        - _lf(j_C + j_B + Jc + 1)
+        - _lf(j_C + j_B - Jc)
+        - _lf(j_B + mc)
+        - _lf(Jc + j_C - j_B)
+        - _lf(Jc - Mc)
+    )
+    return np.where(ok, np.exp(log), 0.0)
+
+
+def lowest_weight_cg_squared(j_C, j_B, J, m_B):
+    r"""Populations :math:`|\langle j_C, -J-m_B; j_B, m_B|J, -J\rangle|^2` of :math:`|J,-J\rangle`.
+
+    :math:`|J, -J\rangle` is the state of multiplet J that :math:`J^-` annihilates (the dark
+    state of collective decay). By :math:`\langle j_1 m_1 j_2 m_2|J, -J\rangle = \pm\langle j_1,
+    -m_1; j_2, -m_2|J J\rangle` and the closed form of the highest-weight coefficients,
+
+    .. math::
+        \frac{(2J+1)!\,(j_C+j_B-J)!}{(j_C+j_B+J+1)!\,(J+j_C-j_B)!\,(J-j_C+j_B)!}\,
+        \frac{(j_C-m_C)!\,(j_B-m_B)!}{(j_C+m_C)!\,(j_B+m_B)!},\qquad m_C = -J - m_B .
+
+    Parameters
+    ----------
+    j_C, j_B : float
+        Half-integer spins.
+    J : float or ndarray
+        Total spin(s), :math:`|j_C - j_B| \le J \le j_C + j_B`.
+    m_B : float or ndarray
+        Magnetic quantum number(s) of the second spin; broadcast against ``J``.
+
+    Returns
+    -------
+    ndarray
+        Broadcast shape; 0 where :math:`|m_C| > j_C` or :math:`|m_B| > j_B`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If a spin is not a non-negative half-integer.
+
+    References
+    ----------
+    A. R. Edmonds, *Angular Momentum in Quantum Mechanics* (1957), Eqs. (3.5.14), (3.6.10).
+    """
+    j_C, j_B = check_spin(j_C, "j_C"), check_spin(j_B, "j_B")
+    J, m_B = np.broadcast_arrays(np.asarray(J, dtype=float), np.asarray(m_B, dtype=float))
+    m_C = -J - m_B
+    ok = (np.abs(m_C) <= j_C + 1e-9) & (np.abs(m_B) <= j_B + 1e-9)
+    ok &= (J >= abs(j_C - j_B) - 1e-9) & (J <= j_C + j_B + 1e-9)
+    Jc, mC, mB = (np.where(ok, x, 0.0) for x in (J, m_C, m_B))
+    Jc = np.where(ok, Jc, j_C + j_B)
+    log = (
+        _lf(2 * Jc + 1)
+        + _lf(j_C + j_B - Jc)
+        - _lf(j_C + j_B + Jc + 1)
+        - _lf(Jc + j_C - j_B)
+        - _lf(Jc - j_C + j_B)
+        + _lf(j_C - mC)
+        + _lf(j_B - mB)
+        - _lf(j_C + mC)
+        - _lf(j_B + mB)
+    )
+    return np.where(ok, np.exp(log), 0.0)
+
+
+def projected_Jz_B(j_C, j_B, J, M):
+    r""":math:`\langle J, M|J_B^z|J, M\rangle` by the projection theorem.
+
+    Inside one multiplet :math:`\mathbf J_B` acts as its projection on
+    :math:`\mathbf J = \mathbf J_C + \mathbf J_B`, so
+
+    .. math:: \langle J M|J_B^z|J M\rangle
+        = M\,\frac{J(J+1) + j_B(j_B+1) - j_C(j_C+1)}{2J(J+1)}
+
+    (0 for J = 0); :math:`\langle J_C^z\rangle = M - \langle J_B^z\rangle`.
+
+    Parameters
+    ----------
+    j_C, j_B : float
+        Half-integer spins.
+    J, M : float or ndarray
+        Total spin and its projection (broadcast).
+
+    Returns
+    -------
+    ndarray
+        Broadcast shape of ``J`` and ``M``.
+
+    References
+    ----------
+    J. J. Sakurai, *Modern Quantum Mechanics* (1994), Eq. (3.10.40).
+    """
+    J, M = np.broadcast_arrays(np.asarray(J, dtype=float), np.asarray(M, dtype=float))
+    JJ = J * (J + 1)
+    num = JJ + j_B * (j_B + 1) - j_C * (j_C + 1)
+    return np.where(JJ > 0, M * num / (2 * np.where(JJ > 0, JJ, 1.0)), 0.0)

@@ -164,7 +164,7 @@ def test_run_with_changed_parameters_writes_everything(tmp_path):
     names = {p.name for p in out.iterdir()}
     assert {f"{CHAPTER}.ipynb", "summary.json", "parameters.json", "run.log"} <= names
     figures = sorted(n[:-4] for n in names if n.endswith(".png"))
-    assert len(figures) == 6
+    assert len(figures) == 7
     for stem in figures:
         assert (out / f"{stem}.pdf").stat().st_size > 1000
         header = (out / f"{stem}.csv").read_text().splitlines()[:3]
@@ -173,11 +173,14 @@ def test_run_with_changed_parameters_writes_everything(tmp_path):
     assert json.loads((out / "parameters.json").read_text())["T"] == 0.5
     # the summary follows the changed temperature ...
     nbar = bose_occupation(0.5)
-    expected = cr.steady_state(cr.initial_state(1, 1), nbar).Jz_B() + 0.5
+    two = cr.CommonReservoir(1, 1, nbar=nbar)
+    expected = cr.steady_state(two, two.initial_state()).Jz_B() + 0.5
     assert summary["E_B_ss(R=1,N_B=1)"] == pytest.approx(expected, rel=1e-5)
     assert summary["E_B_ss(R=1,N_B=1)"] != pytest.approx(0.25, rel=1e-3)
-    # ... and the rate: power per unit time doubles with gamma (compare the T = 0.5 dynamics at gamma = 1)
-    ref = cr.charging_run(1, 5, np.linspace(0, 2 * (1 + np.log(6)) / 6, 401), 1.0, nbar)
+    # ... and the rate: power per unit time doubles with gamma (the T = 0.5 dynamics at gamma = 1)
+    ref = cr.charge(
+        cr.CommonReservoir(5, 1, nbar=nbar), np.linspace(0, 2 * (1 + np.log(6)) / 6, 401)
+    )
     assert summary["P_B_max(R=5,N_B=1)"] == pytest.approx(
         2 * refine_peak(ref.times, ref.power_density_B)[1], rel=1e-3
     )

@@ -11,7 +11,7 @@ from qbkit.ergotropy import (
     passive_energy,
     passive_energy_from_spectrum,
 )
-from qbkit.series import interior_maxima, is_monotonic, refine_peak
+from qbkit.series import interior_maxima, is_monotonic, r_squared, refine_peak
 from qbkit.thermo import bose_occupation, gibbs_populations
 
 
@@ -103,3 +103,12 @@ def test_peak_helpers():
         and not is_monotonic([1, 2, 1])
         and is_monotonic([3, 1], increasing=False)
     )
+
+
+def test_r_squared_of_a_line_and_of_a_parabola():
+    x = np.arange(1.0, 11.0)
+    assert r_squared(x, 3 * x - 2) == pytest.approx(1.0)
+    assert r_squared(x, np.r_[3 * x[:-1] - 2, np.nan]) == pytest.approx(1.0)  # NaN skipped
+    y = (x - 5.5) ** 2  # symmetric: no linear trend at all
+    assert r_squared(x, y) == pytest.approx(0.0, abs=1e-12)
+    assert np.isnan(r_squared([1.0, 2.0], [1.0, 2.0]))
