@@ -102,5 +102,5 @@ def discharge(populations, tlist, *, gamma=1.0, dephased=False):
             low = int(round(N / 2 - j))
             d_j = comb(N, low) - (comb(N, low - 1) if low else 0)
             p0[level] += weight * d_j / comb(N, k)
-    pops, _ = ens.evolve(p0, tlist, 0.0, 2 * gamma)
+    pops = ens.evolve(p0, tlist, 0.0, 2 * gamma).states
     return DischargeResult(check_tlist(tlist), pops, ens, gamma)
