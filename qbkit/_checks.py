@@ -27,3 +27,17 @@ def check_count(name, value, minimum):
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
     return int(value)
+
+
+def check_positive(**values):
+    """Raise ValueError naming the first value that is not a finite number > 0."""
+    for name, value in values.items():
+        if isinstance(value, bool) or not (np.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be finite and > 0, got {value!r}")
+
+
+def check_choice(name, value, choices):
+    """``value`` if it is one of ``choices``; ValueError naming ``name`` otherwise."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
+    return value
