@@ -13,6 +13,7 @@ from systems.rotor_load import steady_populations
 from qbkit import thermo
 from qbkit.ergotropy import ergotropy
 from qbkit.models import rotor as rt
+from qbkit.models import rotor_analysis as ra
 from qbkit.sectors import LinearFamily, Sector
 
 FIG2 = rt.Baths(beta1=0.1, beta2=0.02, beta_r=0.09, g=1.0, gamma=5e-5)
@@ -218,7 +219,7 @@ def test_evolution_equals_the_matrix_exponential_and_reaches_the_steady_state():
 
 def test_regimes_find_the_sign_changes():
     dev = device(l_max=30)
-    reg = rt.regimes(dev, FIG2, np.linspace(0.3, 0.65, 8))
+    reg = ra.regimes(dev, FIG2, np.linspace(0.3, 0.65, 8))
     at = lambda r: rt.steady_state(dev, FIG2.at_ratio(r))  # noqa: E731
     assert abs(at(reg.engine_to_accelerator).W_Q) < 1e-9
     assert abs(at(reg.accelerator_to_refrigerator).Q1) < 1e-9
@@ -229,7 +230,7 @@ def test_regimes_find_the_sign_changes():
 def test_rectification_vanishes_for_a_mirror_symmetric_device():
     """B1 = B2, chi = 0: exchanging the qubits and l -> -l maps the swapped device onto itself."""
     dev = rt.RotorDevice(rt.RotorParameters(B1=10, B2=10, I=1.0, lam=0.1, l_max=30))
-    r = rt.rectification(dev, replace(FIG2, g=0.5), [0.0, 0.5])
+    r = ra.rectification(dev, replace(FIG2, g=0.5), [0.0, 0.5])
     assert r.R[0] < 1e-8 and r.R[1] > 0.1
     assert r.Lz[0] == pytest.approx(-r.Lz_swap[0], rel=1e-8)  # the rotation reverses
     np.testing.assert_allclose(r.R_angular_abs[0], 0.0, atol=1e-8)

@@ -40,8 +40,8 @@ by definite amounts, and the load's two jump operators only rotate into each oth
 equation here, and steady states and the evolutions we start from a charge-diagonal state live
 in the sector where ket and bra carry equal charges (:class:`qbkit.sectors.Sector`): 1-by-1
 and 2-by-2 blocks, about 6(2L+1) numbers instead of :math:`16(2L+1)^2`. Everything that depends
-only on the rotor window (the sector and the sector matrices of the pieces of :math:`H_S`, of
-the qubit dissipators and of the load) is built once per window and shared by every device.
+only on the rotor window (the sector and the sector matrices of the qubit dissipators and of the
+load, as a polynomial in :math:`\beta_r/4I`) is built once per window and shared by every device.
 """
 
 from __future__ import annotations
@@ -54,7 +54,6 @@ import numpy as np
 import qutip
 import scipy.linalg
 import scipy.sparse as sp
-from scipy.optimize import brentq, minimize_scalar
 
 from .._checks import check_choice, check_count, check_positive, check_rates, check_tlist
 from ..ergotropy import ergotropy_from_populations, passive_energy_from_spectrum
@@ -71,9 +70,6 @@ __all__ = [
     "SteadyState",
     "Sweep",
     "Evolution",
-    "Regimes",
-    "InertiaScan",
-    "Rectification",
     "rotor_operators",
     "thermal_occupation",
     "ohmic_spectral_density",
@@ -83,11 +79,8 @@ __all__ = [
     "rotor_gibbs",
     "steady_state",
     "sweep",
+    "ratio_sweep",
     "evolve",
-    "regimes",
-    "fit_inertia",
-    "scan_inertia",
-    "rectification",
 ]
 
 EQUATIONS = ("local", "local-ohmic", "global", "redfield")
@@ -403,14 +396,13 @@ class _Window:
         n2 = np.real((self.sm2.dag() * self.sm2).diag())
         lz = np.real(self.Lz.diag())
         sec = self.sector = Sector(np.column_stack([n1 + n2, lz + n2]).round().astype(int))
-        self.comm = {k: sec.hamiltonian(getattr(self, k)) for k in ("sz1", "sz2", "Lz2", "HI0")}
         self.D = {
             "1+": sec.dissipator(self.sm1.dag()),
             "1-": sec.dissipator(self.sm1),
             "2+": sec.dissipator(self.sm2.dag()),
             "2-": sec.dissipator(self.sm2),
         }
-        self.w = {k: sec.functional(getattr(self, k)) for k in ("sz1", "sz2", "Lz", "Lz2", "HI0")}
+        self.w = {k: sec.functional(getattr(self, k)) for k in ("Lz", "Lz2")}
         # the load (17): jump operators C0 + c C1 and S0 + c S1, c = beta_r/4I; D is quadratic in c
         C0, S0 = self.cos_phi, self.sin_phi
         C1, S1 = -1j * self.sin_phi * self.Lz, 1j * self.cos_phi * self.Lz
@@ -487,12 +479,10 @@ class RotorDevice:
         self.H0 = p.B1 * win.sz1 + p.B2 * win.sz2 + win.Lz2 / (2 * p.I)
         self.HI = p.lam * win.HI0
         self.H = self.H0 + self.HI
-        c = win.comm
-        self._LH = p.B1 * c["sz1"] + p.B2 * c["sz2"] + c["Lz2"] / (2 * p.I) + p.lam * c["HI0"]
-        w = win.w
-        self._w = {"Lz": w["Lz"], "Lz2": w["Lz2"], "HI": p.lam * w["HI0"]}
-        self._w["H0"] = p.B1 * w["sz1"] + p.B2 * w["sz2"] + w["Lz2"] / (2 * p.I)
-        self._w["H"] = self._w["H0"] + self._w["HI"]
+        sec = self.sector  # built from H itself, so that Tr[H (-i[H, rho])] cancels exactly
+        self._LH = sec.hamiltonian(self.H)
+        self._w = {k: sec.functional(getattr(self, k)) for k in ("H", "H0", "HI")}
+        self._w |= {"Lz": win.w["Lz"], "Lz2": win.w["Lz2"]}
         self._eig = None
         self._cache = {}
 
@@ -883,7 +873,7 @@ def _flows(device, liou, x, baths):
         Qr=Qr,
         W_Q=W_Q,
         W_r=float(np.real(w["HI"] @ yr)),
-        dU=float(np.real(w["H"] @ (liou.L @ x))),
+        dU=float(np.real(w["H"] @ (liou.LH @ x + y1 + y2 + yr))),
         Lz=float(np.real(w["Lz"] @ x)),
         Lz2=float(np.real(w["Lz2"] @ x)),
         sigma=-baths.beta1 * Q1 - baths.beta2 * Q2 - baths.beta_r * Qr,
@@ -926,7 +916,7 @@ class Sweep:
 
     ``sw.Q1`` (and every other float field of :class:`SteadyState`, and
     ``first_law_residual``) is an array of shape (n,); ``sw.x`` has shape (n, m); ``sw[k]`` is
-    the k-th :class:`SteadyState`.
+    the k-th :class:`SteadyState` and ``sw[a:b:c]`` a Sweep of those points.
     """
 
     points: tuple
@@ -935,7 +925,7 @@ class Sweep:
         return len(self.points)
 
     def __getitem__(self, k):
-        return self.points[k]
+        return Sweep(self.points[k]) if isinstance(k, slice) else self.points[k]
 
     def __getattr__(self, name):
         if name in _SCALARS or name == "first_law_residual":
@@ -980,259 +970,9 @@ def sweep(device, baths, *, equation="local"):
     return Sweep(tuple(points))
 
 
-# --- the operating regimes of Fig. 2 --------------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class Regimes:
-    r"""Where the device (local equation) changes its operation along :math:`\beta_2/\beta_1`.
-
-    Attributes
-    ----------
-    engine_to_accelerator : float
-        :math:`\beta_2/\beta_1` where :math:`\dot W^{(Q)}` changes sign for the last time below
-        the next boundary (NaN if it does not; for small I it also changes sign at very small
-        ratios, where the hot bath is too hot for the engine).
-    accelerator_to_refrigerator : float
-        Where :math:`\dot Q_1` first changes sign.
-    eta_peak_ratio, eta_peak : float
-        Position and value of the largest interior maximum of :math:`\eta = -\dot W^{(Q)}/\dot Q_2`,
-        Eq. (36), in the engine range (NaN if none).
-    cop_peak_ratio : float
-        Grid point where COP (37) is largest in the refrigerator range (:math:`\dot Q_1 > 0`,
-        :math:`\dot Q_2 < 0`, :math:`\dot W^{(Q)} > 0`).
-    ratios : ndarray, shape (n,)
-        The grid.
-    sweep : Sweep
-        The steady states on the grid.
-    """
-
-    engine_to_accelerator: float
-    accelerator_to_refrigerator: float
-    eta_peak_ratio: float
-    eta_peak: float
-    cop_peak_ratio: float
-    ratios: np.ndarray
-    sweep: Sweep
-
-
-def _root(f, x, y, xtol, below=np.inf, last=False):
-    """First (or last) sign change of sampled y(x) with x < below, refined by Brent's method."""
-    k = np.flatnonzero((np.sign(y[:-1]) * np.sign(y[1:]) <= 0) & (x[:-1] < below))
-    if not k.size:
-        return float("nan")
-    k = k[-1] if last else k[0]
-    return float(x[k] if y[k] == 0 else brentq(f, x[k], x[k + 1], xtol=xtol))
-
-
-def regimes(device, baths, ratios, *, xtol=1e-7, peak=True):
-    r"""Regime boundaries, efficiency peak and COP maximum of the local equation.
-
-    The steady states are computed on the grid ``ratios`` of :math:`\beta_2/\beta_1` (at the
-    baths' :math:`\beta_1`); each boundary is bracketed by the first sign change on the grid and
-    refined by Brent's method to ``xtol``; the efficiency's largest interior maximum on the grid
-    is refined by a bounded scalar maximization between its two neighbours.
-
-    Parameters
-    ----------
-    device : RotorDevice
-    baths : Baths
-    ratios : array_like, shape (n,)
-        Increasing grid in (0, 1), n >= 3.
-    xtol : float, keyword-only
-    peak : bool, keyword-only
-        Refine the efficiency's peak (else ``eta_peak_ratio`` and ``eta_peak`` are NaN).
-
-    Returns
-    -------
-    Regimes
-    """
-    r = np.asarray(ratios, dtype=float)
-    if r.ndim != 1 or r.size < 3 or np.any(np.diff(r) <= 0):
-        raise ValueError("ratios must be an increasing 1-d grid of at least 3 points")
-    sw = sweep(device, [baths.at_ratio(x) for x in r])
-    at = lambda x: steady_state(device, baths.at_ratio(x))  # noqa: E731
-    r_AR = _root(lambda x: at(x).Q1, r, sw.Q1, xtol)
-    r_EA = _root(lambda x: at(x).W_Q, r, sw.W_Q, xtol, below=r_AR, last=True)
-    engine, eta = np.flatnonzero(sw.engine), sw.eta
-    r_eta = eta_max = float("nan")
-    inner = [k for k in engine[1:-1] if eta[k] > eta[k - 1] and eta[k] >= eta[k + 1]]
-    inner = [k for k in inner if k - 1 in engine and k + 1 in engine]
-    if inner and peak:
-        k = max(inner, key=lambda k: eta[k])
-
-        def minus_eta(x):
-            s = at(x)
-            return s.W_Q / s.Q2
-
-        res = minimize_scalar(
-            minus_eta, bounds=(r[k - 1], r[k + 1]), method="bounded", options={"xatol": 1e-6}
-        )
-        r_eta, eta_max = float(res.x), float(-res.fun)
-    fridge = np.flatnonzero(sw.refrigerator)
-    cop_at = float(r[fridge[np.argmax(sw.cop[fridge])]]) if fridge.size else float("nan")
-    return Regimes(r_EA, r_AR, r_eta, eta_max, cop_at, r, sw)
-
-
-def fit_inertia(params, baths, targets, bracket, ratios, *, xtol=1e-4):
-    r"""The moment of inertia that puts the two regime boundaries closest to ``targets``.
-
-    Minimizes :math:`F(I) = (r_{EA}(I) - t_{EA})^2 + (r_{AR}(I) - t_{AR})^2` over ``bracket`` by
-    bounded scalar minimization (Brent), each :math:`r(I)` from :func:`regimes` on ``ratios``.
-
-    Parameters
-    ----------
-    params : RotorParameters
-        Everything but I.
-    baths : Baths
-    targets : (float, float)
-        Engine-accelerator and accelerator-refrigerator boundaries to reproduce.
-    bracket : (float, float)
-        Range of I searched.
-    ratios : array_like
-        Grid that brackets both boundaries.
-
-    Returns
-    -------
-    (float, float)
-        I at the minimum and :math:`\sqrt{F}` there.
-    """
-
-    def F(I):
-        reg = regimes(RotorDevice(replace(params, I=float(I))), baths, ratios, peak=False)
-        return (reg.engine_to_accelerator - targets[0]) ** 2 + (
-            reg.accelerator_to_refrigerator - targets[1]
-        ) ** 2
-
-    res = minimize_scalar(F, bounds=bracket, method="bounded", options={"xatol": xtol})
-    return float(res.x), float(np.sqrt(res.fun))
-
-
-@dataclass(frozen=True, eq=False)
-class InertiaScan:
-    r"""The operating regimes of the local equation across moments of inertia.
-
-    Attributes
-    ----------
-    I : ndarray, shape (k,)
-    engine_to_accelerator, accelerator_to_refrigerator, eta_peak_ratio, eta_peak, cop_peak_ratio
-        The fields of :class:`Regimes` for each I, arrays of shape (k,).
-    ratios : ndarray, shape (n,)
-        The grid of :math:`\beta_2/\beta_1`.
-    eta_over_carnot : ndarray, shape (k, n)
-        :math:`\eta/\eta_C` on the grid, NaN outside the engine regime.
-    """
-
-    I: np.ndarray
-    engine_to_accelerator: np.ndarray
-    accelerator_to_refrigerator: np.ndarray
-    eta_peak_ratio: np.ndarray
-    eta_peak: np.ndarray
-    cop_peak_ratio: np.ndarray
-    ratios: np.ndarray
-    eta_over_carnot: np.ndarray
-
-
-def scan_inertia(params, baths, I_values, ratios):
-    """:func:`regimes` for each moment of inertia in ``I_values`` (the rest of ``params`` fixed).
-
-    Every device shares the sector matrices of its window, so a new I costs only its solves.
-
-    Returns
-    -------
-    InertiaScan
-    """
-    from ..thermo import carnot_efficiency
-
-    regs = [regimes(RotorDevice(replace(params, I=float(i))), baths, ratios) for i in I_values]
-    r = np.asarray(ratios, dtype=float)
-    eta_C = carnot_efficiency(r * baths.beta1, baths.beta1)
-    ratio = [np.where(g.sweep.engine, g.sweep.eta / eta_C, np.nan) for g in regs]
-    field = lambda name: np.array([getattr(g, name) for g in regs])  # noqa: E731
-    return InertiaScan(
-        I=np.asarray(I_values, dtype=float),
-        engine_to_accelerator=field("engine_to_accelerator"),
-        accelerator_to_refrigerator=field("accelerator_to_refrigerator"),
-        eta_peak_ratio=field("eta_peak_ratio"),
-        eta_peak=field("eta_peak"),
-        cop_peak_ratio=field("cop_peak_ratio"),
-        ratios=r,
-        eta_over_carnot=np.array(ratio),
-    )
-
-
-# --- rectification, Figs. 4-5 --------------------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class Rectification:
-    r"""Heat and angular-momentum rectification along :math:`\chi`, Eqs. (38)-(43).
-
-    Attributes (arrays of shape (n,) over ``chi``)
-    ----------------------------------------------
-    chi : ndarray
-    Q, Q_swap : ndarray
-        Heat into the system from the hot bath, :math:`\dot Q = \dot Q_2`, and after swapping the
-        two temperatures, :math:`\dot Q^{(swap)} = \dot Q_1^{(swap)}`, Eq. (38).
-    R, J : ndarray
-        Eq. (39) and Eq. (40) (J divided by :math:`\lambda g^2`).
-    Lz, Lz_swap : ndarray
-        :math:`\langle L_z\rangle` in the two configurations.
-    R_angular : ndarray
-        Eq. (42) read literally, with the signed :math:`\langle L_z\rangle` (exceeds 1 where the
-        swap reverses the rotation).
-    R_angular_abs : ndarray
-        Eq. (42) with :math:`|\langle L_z\rangle|` and its swapped value (in [0, 1]).
-    J_angular : ndarray
-        Eq. (43).
-    forward, backward : Sweep
-        The steady states before and after the swap.
-    """
-
-    chi: np.ndarray
-    Q: np.ndarray
-    Q_swap: np.ndarray
-    R: np.ndarray
-    J: np.ndarray
-    Lz: np.ndarray
-    Lz_swap: np.ndarray
-    R_angular: np.ndarray
-    R_angular_abs: np.ndarray
-    J_angular: np.ndarray
-    forward: Sweep
-    backward: Sweep
-
-
-def rectification(device, baths, chis, *, equation="global"):
-    r"""R, J, :math:`R_{angular}` (two readings), :math:`J_{angular}` for each χ, Eqs. (38)-(43).
-
-    ``baths`` holds the forward configuration (bath 2 hot); each point is solved as it is and
-    with :meth:`Baths.swapped`.
-
-    Returns
-    -------
-    Rectification
-    """
-    from ..thermo import rectification_coefficient
-
-    chis = np.asarray(chis, dtype=float)
-    fwd = sweep(device, [replace(baths, chi=c) for c in chis], equation=equation)
-    bwd = sweep(device, [replace(baths, chi=c).swapped() for c in chis], equation=equation)
-    Q, Qs, Lz, Lzs = fwd.Q2, bwd.Q1, fwd.Lz, bwd.Lz
-    return Rectification(
-        chi=chis,
-        Q=Q,
-        Q_swap=Qs,
-        R=rectification_coefficient(Q, Qs),
-        J=np.maximum(np.abs(Q), np.abs(Qs)) / (device.params.lam * baths.g**2),
-        Lz=Lz,
-        Lz_swap=Lzs,
-        R_angular=rectification_coefficient(Lz, Lzs),
-        R_angular_abs=rectification_coefficient(np.abs(Lz), np.abs(Lzs)),
-        J_angular=np.maximum(np.abs(Lz), np.abs(Lzs)),
-        forward=fwd,
-        backward=bwd,
-    )
+def ratio_sweep(device, baths, ratios, *, equation="local"):
+    r""":func:`sweep` along :math:`\beta_2 = r\beta_1` for each r in ``ratios`` (Fig. 2's axis)."""
+    return sweep(device, [baths.at_ratio(r) for r in ratios], equation=equation)
 
 
 # --- time evolution ------------------------------------------------------------------------------
