@@ -216,19 +216,22 @@ class InertiaScan:
     eta_over_carnot: np.ndarray
     regimes: tuple
 
-    HEADER = (
-        "$I$",
-        r"$\dot W^{(Q)} = 0$",
-        r"$\dot Q_1 = 0$",
-        r"$\eta$ peaks at",
-        r"peak $\eta$",
-        r"$\eta/\eta_C$ at {at:g}",
-        r"largest $\eta/\eta_C$",
-        "COP largest at",
-    )
+    @staticmethod
+    def header(at):
+        """Column titles of :meth:`rows` (for :func:`qbkit.book.table`)."""
+        return [
+            "$I$",
+            r"$\dot W^{(Q)} = 0$",
+            r"$\dot Q_1 = 0$",
+            r"$\eta$ peaks at",
+            r"peak $\eta$",
+            rf"$\eta/\eta_C$ at {at:g}",
+            r"largest $\eta/\eta_C$",
+            "COP largest at",
+        ]
 
     def rows(self, at):
-        r"""One row per I (see :attr:`HEADER`): I, the two boundaries, position and value of the
+        r"""One row per I (see :meth:`header`): I, the two boundaries, position and value of the
         efficiency's peak, :math:`\eta/\eta_C` at the ratio ``at``, the largest
         :math:`\eta/\eta_C` and where the COP is largest (for :func:`qbkit.book.table`)."""
         eoc = self.eta_over_carnot
@@ -730,7 +733,7 @@ def draw_flows(fig, ax, ratios, sw, tag="", reg=None, keys=("Q1", "Q2", "W_Q"), 
     ax.legend(loc="upper right")
 
 
-def draw_tradeoff(fig, ax, rects, kR, kJ, column, unit, alphas):
+def draw_tradeoff(fig, ax, rects, kR, kJ, column, unit, alphas, loc="upper left"):
     r"""J against R (or the angular pair) for each hot bath, with open markers at the maxima of
     :math:`\Gamma_\alpha` (circles, squares, triangles of shrinking size so none hides another).
 
@@ -758,7 +761,7 @@ def draw_tradeoff(fig, ax, rects, kR, kJ, column, unit, alphas):
             ax.plot(R[j], J[j], m, ms=ms, mfc="none", mew=1.2, color=c)
     for a, (m, ms) in zip(alphas, marks):
         ax.plot([], [], m, ms=ms, mfc="none", color="k", label=rf"max $\Gamma_{{{a:g}}}$")
-    ax.legend(loc="upper left")
+    ax.legend(loc=loc)
 
 
 def draw_populations(fig, ax, l, evolution, steady, tag="", mask=slice(None)):
@@ -791,22 +794,25 @@ def rectifications(device, baths, beta2s, chis, *, equation="global"):
     }
 
 
-def cutoff_scan(device, baths, beta2s, chis, cutoffs, ratio=0.2):
+def cutoff_scan(device, baths, beta2s, chis, cutoffs, ratio=0.2, redfield=True):
     r"""The statements about Figs. 4-5 (:func:`fig45_statements`) for each cutoff Ω.
 
     Returns
     -------
     list of list
         Per cutoff: Ω, the semi-global :math:`\dot Q_2` at ``ratio`` (with the cold bath of
-        ``baths``), the largest J for the hottest and the coldest bath 2, then the four statements.
+        ``baths``), the largest J for the hottest and the coldest bath 2, then the four statements;
+        with ``redfield``, a last row from the non-secular equation at the baths' own cutoff.
     """
     rows = []
-    for c in cutoffs:
-        b = replace(baths, cutoff=float(c))
-        rc = rectifications(device, b, (min(beta2s), max(beta2s)), chis)
+    cases = [(float(c), "global") for c in cutoffs] + [(baths.cutoff, "redfield")] * redfield
+    for c, eq in cases:
+        b = replace(baths, cutoff=c)
+        rc = rectifications(device, b, (min(beta2s), max(beta2s)), chis, equation=eq)
         hot, cold = rc[min(beta2s)], rc[max(beta2s)]
-        q2 = steady_state(device, b.at_ratio(ratio), equation="global").Q2
-        rows.append([c, q2, hot.J.max(), cold.J.max(), *fig45_statements(hot, cold).values()])
+        q2 = steady_state(device, b.at_ratio(ratio), equation=eq).Q2
+        label = f"{c:g}" + (" (Redfield)" if eq == "redfield" else "")
+        rows.append([label, q2, hot.J.max(), cold.J.max(), *fig45_statements(hot, cold).values()])
     return rows
 
 
@@ -863,10 +869,11 @@ def draw_boundaries(fig, ax, scan, targets, I_mark):
         )
         ax.axhline(target, color=c, ls=":", lw=0.8)
     ax.axvline(I_mark, color="0.4", lw=0.8)
+    ax.set_ylim(0.2, 0.6)
     ax.set(
         xlabel=r"moment of inertia $I$ ($1/B$)", ylabel=r"$\beta_2/\beta_1$", title="dotted: paper"
     )
-    ax.legend(loc="center right")
+    ax.legend(loc="lower left")
 
 
 def draw_ergotropies(fig, ax, ratios, ergs, mark):
