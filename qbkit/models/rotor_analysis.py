@@ -873,7 +873,7 @@ def draw_boundaries(fig, ax, scan, targets, I_mark):
     ax.set(
         xlabel=r"moment of inertia $I$ ($1/B$)", ylabel=r"$\beta_2/\beta_1$", title="dotted: paper"
     )
-    ax.legend(loc="lower left")
+    ax.legend(loc="upper right")
 
 
 def draw_ergotropies(fig, ax, ratios, ergs, mark):
