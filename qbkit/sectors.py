@@ -109,7 +109,7 @@ class Sector:
         self._position[self.index] = np.arange(self.m)
 
     def superoperator(self, terms):
-        r"""The sector matrix of :math:`X \mapsto \sum_k c_k A_k X B_k`, built from the nonzeros of A and B.
+        r"""The sector matrix of :math:`X \mapsto \sum_k c_k A_k X B_k`, from the nonzeros of A, B.
 
         Parameters
         ----------
@@ -162,7 +162,9 @@ class Sector:
         return self.superoperator([(-1j, H, one), (1j, one, H)])
 
     def dissipator(self, *ops):
-        r"""Sector matrix of :math:`\sum_k\mathcal D[A_k]`, :math:`\mathcal D[A]X = AXA^\dagger - \tfrac12\{A^\dagger A, X\}`.
+        r"""Sector matrix of :math:`\sum_k\mathcal D[A_k]`.
+
+        :math:`\mathcal D[A]X = AXA^\dagger - \tfrac12\{A^\dagger A, X\}`.
 
         Pass jump operators that are only symmetric together (such as a pair that rotates into
         each other) in one call.
@@ -236,15 +238,23 @@ class Sector:
         """Trace of the operator with sector entries x."""
         return self._trace @ x
 
-    def steady_state(self, liouvillian):
+    def steady_state(self, liouvillian, pivot=None):
         r"""The normalized null vector of a sector Liouvillian (unit trace).
 
-        One equation of :math:`\mathcal L x = 0` is replaced by :math:`\mathrm{Tr}\,x = 1` and the
-        system is solved by sparse LU (SuperLU).
+        One population :math:`x_k` is fixed to 1 in place of its equation (redundant: the
+        generator preserves the trace), and the sparse system is solved by LU
+        (SuperLU); the result is then normalized. This keeps the matrix as sparse as the
+        Liouvillian (replacing an equation by the dense trace row costs several times more
+        fill-in). k is ``pivot`` if given, else the population that decays slowest (smallest
+        :math:`|\mathcal L_{kk}|`); if that population turns out smaller than 1e-3 of the largest,
+        the solve is repeated with the largest one.
 
         Parameters
         ----------
         liouvillian : scipy.sparse matrix or ndarray, shape (m, m)
+        pivot : int, optional
+            Sector index of a population expected to be large (e.g. the largest one of a
+            neighbouring point of a sweep).
 
         Returns
         -------
@@ -253,26 +263,34 @@ class Sector:
         Raises
         ------
         ValueError
-            If the steady state is not unique to rounding (residual above 1e-9).
+            If the steady state is not unique to rounding (singular system, or residual above
+            1e-9 of the largest entry of the Liouvillian).
         """
-        L = sp.csr_matrix(liouvillian, dtype=complex)
+        L = sp.csc_matrix(liouvillian, dtype=complex)
         scale = np.abs(L.data).max()
-        k = int(np.argmax(self._trace))  # replace a population equation by the trace
-        keep = sp.diags((np.arange(self.m) != k).astype(float))
-        A = (
-            keep @ L
-            + sp.csr_matrix(
-                (self._trace * scale, (np.full(self.m, k), np.arange(self.m))),
-                shape=(self.m, self.m),
-            )
-        ).tocsc()
-        rhs = np.zeros(self.m, dtype=complex)
-        rhs[k] = scale
-        try:
-            x = spla.splu(A).solve(rhs)
-        except RuntimeError as err:  # exactly singular: SuperLU refuses to factorize
-            raise ValueError(f"no unique steady state ({err})") from None
+        pops = np.flatnonzero(self._trace)
+        if pivot is None:
+            k = int(pops[np.argmin(np.abs(L.diagonal()[pops]))])
+        elif 0 <= pivot < self.m and self._trace[pivot]:
+            k = int(pivot)
+        else:
+            raise ValueError(f"pivot must be the sector index of a population, got {pivot}")
+        for _ in range(2):
+            mask = np.ones(self.m)
+            mask[k] = 0.0  # the equation of population k becomes x_k = 1
+            A = sp.diags(mask) @ L + sp.csc_matrix(([1.0], ([k], [k])), shape=L.shape)
+            rhs = np.zeros(self.m, dtype=complex)
+            rhs[k] = 1.0
+            try:
+                x = spla.splu(A.tocsc()).solve(rhs)
+            except RuntimeError as err:  # exactly singular: SuperLU refuses to factorize
+                raise ValueError(f"no unique steady state ({err})") from None
+            p = np.abs(x[pops])
+            if p.max() <= 1e3 * abs(x[k]):
+                break
+            k = int(pops[np.argmax(p)])
+        x = x / self.trace(x)
         residual = np.abs(L @ x).max() / scale
-        if not residual < 1e-9:
+        if not (np.all(np.isfinite(x)) and residual < 1e-9):
             raise ValueError(f"no unique steady state (residual {residual:.1e})")
         return x
