@@ -200,3 +200,36 @@ def test_an_output_path_below_a_file_is_refused(tmp_path, capsys):
     assert main(["run", "quach2020_dark_states", "--out", str(tmp_path / "file" / "run")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "'--out'" in err[0] and "Traceback" not in err[0]
+
+
+def test_a_kernel_imports_none_of_the_host_side_machinery():
+    """The cache key leaves out qbkit.book's host-side modules: no chapter may import them."""
+    import nbformat as nbf
+
+    from qbkit.book.cache import HOST_ONLY
+
+    imports = set()
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for cell in nbf.read(path, 4).cells:
+            if cell.cell_type == "code":
+                imports |= {
+                    line.strip()
+                    for line in cell.source.splitlines()
+                    if line.strip().startswith(("import ", "from "))
+                }
+    code = "\n".join(
+        sorted(imports)
+        + [
+            "import pkgutil, importlib, sys, qbkit",
+            "for m in pkgutil.walk_packages(qbkit.__path__, 'qbkit.'):",
+            "    if not m.name.startswith(('qbkit.book', 'qbkit.__main__')):",
+            "        importlib.import_module(m.name)",
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith('qbkit.book.'))))",
+        ]
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT / "notebooks"
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = {name.split(".")[-1] for name in done.stdout.split()}
+    assert loaded and not loaded & HOST_ONLY, loaded & HOST_ONLY

@@ -5,7 +5,10 @@ SHA-256 over
 
 * the chapter's notebook: its cells' sources and tags (not the stored nbval reference outputs,
   which do not change an execution; :func:`expected_digest` tracks those for nbval),
-* every ``.py`` file of the ``qbkit`` package,
+* every ``.py`` file of the ``qbkit`` package that a chapter's kernel can import (the
+  host-side machinery in :data:`HOST_ONLY`, which builds, caches and launches, is left out, so
+  that changing the build does not execute every chapter again; a test checks that importing
+  ``qbkit.book`` and the physics loads none of it),
 * the full set of parameter values (defaults filled in),
 * the lock file of the environment and the Python version and machine.
 
@@ -51,9 +54,28 @@ def parameters_hash(parameters):
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+#: Modules of qbkit.book that run only in the host process, never in a chapter's kernel.
+HOST_ONLY = frozenset(
+    {
+        "__main__",
+        "build",
+        "cache",
+        "cli",
+        "nbtools",
+        "nbval_cache",
+        "pages",
+        "runner",
+        "site",
+        "skeleton",
+        "sweep",
+    }
+)
+
+
 def _package_files():
     package = Path(__file__).resolve().parents[1]
-    return sorted(package.rglob("*.py"))
+    host = {package / "book" / f"{name}.py" for name in HOST_ONLY}
+    return sorted(p for p in package.rglob("*.py") if p not in host)
 
 
 def _sources(notebook):

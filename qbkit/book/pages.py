@@ -24,6 +24,12 @@ def _title(name):
     return CHAPTERS[name].title if name in CHAPTERS else name
 
 
+def _label(name):
+    """The chapter's short id, linked to its page."""
+    short = CHAPTERS[name].prefix if name in CHAPTERS else name
+    return f"[{short}](../notebooks/{name}.ipynb)"
+
+
 def _claims(entry):
     path = entry.path / "scorecard.json"
     return json.loads(path.read_text()) if path.is_file() else []
@@ -66,13 +72,15 @@ def scorecard_page(entries):
         "the paper's). Each row links to the chapter's own scorecard, which gives the tolerance",
         "and the reason for it.",
         "",
+        *(f"* {_label(e.meta['chapter'])}: {_title(e.meta['chapter'])}" for e in entries),
+        "",
         "## Counts",
         "",
         "| chapter | " + " | ".join(VERDICTS) + " | total |",
         "|---|" + "---|" * (len(VERDICTS) + 1),
     ]
     for name, per in counts.items():
-        label = "**whole book**" if name == "book" else _title(name)
+        label = "**whole book**" if name == "book" else _label(name)
         lines.append(
             f"| {label} | "
             + " | ".join(str(per[v]) for v in VERDICTS)
@@ -125,7 +133,7 @@ def status_page(entries, ran, root):
         m = entry.meta
         nbval = "passed" if m.get("nbval") else "not run"
         lines.append(
-            f"| {_title(m['chapter'])} | {'executed' if m['chapter'] in ran else 'from the cache'} "
+            f"| {_label(m['chapter'])} | {'executed' if m['chapter'] in ran else 'from the cache'} "
             f"| {m['seconds']:.0f} s | {m['started'].replace('T', ' ')} "
             f"| `{m['git_commit'] or 'unknown'}` "
             f"| {m['executor']} | {nbval} | `{m['parameters_hash']}` |"
@@ -140,7 +148,7 @@ def status_page(entries, ran, root):
     for entry in entries:
         m = entry.meta
         lines.append(
-            f"| {m['chapter']} | "
+            f"| {_label(m['chapter'])} | "
             + " | ".join(m["versions"].get(k, "–") for k in SHOWN_VERSIONS)
             + " |"
         )
