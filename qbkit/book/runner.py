@@ -48,7 +48,19 @@ KERNEL_ARGUMENTS = ["--log-level=CRITICAL"]
 
 
 class ChapterFailed(RuntimeError):
-    """A chapter notebook raised while executing; the message names chapter and cell."""
+    """A chapter notebook raised while executing; the message names chapter and cell.
+
+    Attributes
+    ----------
+    cell : int or None
+        Index of the failing cell in the executed notebook (None if no cell raised).
+    source : str or None
+        That cell's source.
+    """
+
+    def __init__(self, message, cell=None, source=None):
+        super().__init__(message)
+        self.cell, self.source = cell, source
 
 
 def resolve_parameters(chapter, overrides):
@@ -153,9 +165,15 @@ def execute_notebook(source, target, parameters=None, env=None, progress=None, t
                 **hooks,
             )
     except pm.PapermillExecutionError as err:
+        try:  # papermill saved the notebook up to the failing cell
+            cell = nbformat.read(str(target), 4).cells[err.cell_index].source
+        except (OSError, IndexError, ValueError):
+            cell = None
         raise ChapterFailed(
             f"{Path(source).stem}: cell {err.cell_index} (execution count {err.exec_count}) "
-            f"raised {err.ename}: {err.evalue}"
+            f"raised {err.ename}: {err.evalue}",
+            cell=err.cell_index,
+            source=cell,
         ) from None
     finally:
         for k, v in old.items():
