@@ -114,7 +114,7 @@ class _CellProgress:
 
 
 def execute_notebook(source, target, parameters=None, env=None, progress=None, timeout=1800):
-    """Execute ``source`` into ``target`` with papermill (kernel ``python3``, cwd = source's folder).
+    """Execute ``source`` into ``target`` with papermill (kernel ``python3``, cwd: its folder).
 
     Parameters
     ----------
@@ -165,9 +165,14 @@ def execute_notebook(source, target, parameters=None, env=None, progress=None, t
                 **hooks,
             )
     except pm.PapermillExecutionError as err:
-        try:  # papermill saved the notebook up to the failing cell
-            cell = nbformat.read(str(target), 4).cells[err.cell_index].source
-        except (OSError, IndexError, ValueError):
+        try:  # papermill saved the notebook up to the failing cell (and added notes above it)
+            cells = nbformat.read(str(target), 4).cells
+            cell = next(
+                c.source
+                for c in cells
+                if any(o.get("output_type") == "error" for o in c.get("outputs", []))
+            )
+        except (OSError, ValueError, StopIteration):
             cell = None
         raise ChapterFailed(
             f"{Path(source).stem}: cell {err.cell_index} (execution count {err.exec_count}) "
