@@ -96,9 +96,11 @@ clean-notebooks: $(VENV)/.installed
 chapter: $(VENV)/.installed
 	$(BIN)/qbkit new "$(NAME)" --title "$(TITLE)"
 
-## benchmark: each chapter's heaviest cases, ours next to the plain QuTiP way
+## benchmark: each chapter's heaviest cases, ours next to the plain QuTiP way; then
+##            qbkit sweep against serial qbkit runs (benchmarks/sweep.py)
 benchmark: $(VENV)/.installed
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py --sweep
 
 clean:
 	rm -rf _build
