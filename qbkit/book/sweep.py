@@ -65,17 +65,18 @@ __all__ = [
 #: The worked example of ``qbkit sweep --help`` (the README shows the same).
 EXAMPLE = """\
 example:
-  qbkit sweep quach2020_dark_states -p R 1:8:1 -p T 0,0.5 \\
-      -p N_B_max 4 -p R_max 4 --out sweeps/RT --plot "E_B_ss(R=5,N_B=1)"
-  runs the 16 points of the grid R = 1, 2, ..., 8 by T = 0, 0.5 (N_B_max and R_max fixed)
-  on a local Dask cluster, one worker per core, and writes sweeps/RT/points/<point id>/
-  (one qbkit run folder each), sweeps/RT/sweep.csv, sweeps/RT/sweep.nc (xarray, dimensions
-  R and T) and sweeps/RT/sweep.png. Run the same command again to resume after an
-  interruption or to retry failed points: finished points are not run again.
+  qbkit sweep leitch2024_quantum_rotor -p I 1,2 -p B1 2:6:2 --out sweeps/rotor \\
+      --plot beta_ratio_engine_to_accelerator
+  runs the 6 points I = 1, 2 by B1 = 2, 4, 6 on a local Dask cluster, one worker per core,
+  and writes sweeps/rotor/points/<point id>/ (one qbkit run folder each),
+  sweeps/rotor/sweep.csv, sweeps/rotor/sweep.nc (xarray, dimensions I and B1) and
+  sweeps/rotor/sweep.png. Run the same command again to resume after an interruption or to
+  retry failed points (their errors are in sweeps/rotor/failures/): finished points are not
+  run again, and points in the execution cache are copied.
 
-  On a cluster: start 'dask scheduler' and 'dask worker tcp://HOST:8786' (each worker from
-  a clone of this repository at the same commit, with qbkit installed and DIR on a shared
-  file system), then add --scheduler tcp://HOST:8786.
+  On a cluster: start 'dask scheduler' and 'dask worker tcp://HOST:8786 --nthreads 1' (each
+  worker from a clone of this repository at the same commit, with qbkit installed, and DIR on
+  a file system shared with it), then add --scheduler tcp://HOST:8786.
 """
 
 #: Longest readable part of a point id (the parameter hash follows it).
@@ -549,6 +550,8 @@ def run_sweep(sweep, out, workers=None, scheduler=None, progress=None, plot=None
             n = min(workers or _default_workers(), len(remote))
             client = stack.enter_context(_dask_client(None if scheduler else n, scheduler))
             dashboard = client.dashboard_link
+            if scheduler and not client.scheduler_info().get("workers"):
+                echo(f"qbkit: {scheduler} has no workers yet; the points wait for one")
         stack.enter_context(_locked(out))
         token = uuid.uuid4().hex
         _write_json(out / "sweep.json", _definition(sweep, token))
