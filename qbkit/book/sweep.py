@@ -589,7 +589,7 @@ def run_sweep(sweep, out, workers=None, scheduler=None, progress=None, plot=None
                     str(points_dir / p.id),
                     token,
                     p.key,
-                    key=f"qbkit-sweep-{p.id}-{token[:8]}",
+                    key=f"{sweep.chapter}-{p.id}-{token[:8]}",  # named on the dashboard
                     pure=False,
                 )
                 futures[future] = p
