@@ -102,7 +102,13 @@ def main(argv=None):
     )
     print(
         f"papermill execution per point: {sum(serial_exec) / n:.1f} s serial, "
-        f"{sum(sweep_exec) / n:.1f} s in the sweep (two at a time)"
+        f"{sum(sweep_exec) / n:.1f} s in the sweep ({workers} at a time)"
+    )
+    # what is not the notebook's execution: process start and copies for a plain run;
+    # cluster start, scheduling, copies and the last round's idle worker for the sweep
+    print(
+        f"time per point outside the execution: {(t_serial - sum(serial_exec)) / n:.1f} s "
+        f"serial, {(workers * t_sweep - sum(sweep_exec)) / n:.1f} s of worker time in the sweep"
     )
     print(
         f"load average (1/5/15 min): {load_start} at start, {load_serial} after the serial runs, "

@@ -296,23 +296,30 @@ def test_scheduler_and_worker_processes_with_a_failing_point(toy, tmp_path):
         )
         flag, out = tmp_path / "fail.flag", tmp_path / "sweep"
         flag.write_text("fail while I exist")
-        argv = [sys.executable, "-m", "qbkit", "sweep", TOY, "-p", "x", "1,2,3"]
-        argv += ["-p", "fail_at", "2", "-p", "fail_flag", str(flag), "--out", str(out)]
-        argv += ["--scheduler", address]
+        argv = [sys.executable, "-m", "qbkit", "sweep", TOY, "-p", "x", "1,2,3", "-p", "n", "1:3:1"]
+        argv += ["--zip", "-p", "fail_at", "2", "-p", "fail_flag", str(flag), "--out", str(out)]
+        argv += ["--scheduler", address, "--plot", "y"]
         done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
         assert done.returncode == 1, done.stderr
         failed = [ln for ln in done.stderr.splitlines() if " failed: " in ln]
         assert len(failed) == 1 and "x=2" in failed[0] and "ValueError" in failed[0], done.stderr
-        sweep = plan_sweep(TOY, [("x", "1,2,3"), ("fail_at", "2"), ("fail_flag", str(flag))])
+        sweep = plan_sweep(
+            TOY,
+            [("x", "1,2,3"), ("n", "1:3:1"), ("fail_at", "2"), ("fail_flag", str(flag))],
+            zip_=True,
+        )
         bad = sweep.points[1]
         record = json.loads((out / "failures" / f"{bad.id}.json").read_text())
         assert "raise ValueError" in record["source"] and isinstance(record["cell"], int)
         assert "x reached fail_at" in record["error"]
         assert not (out / "points" / bad.id).exists()
-        ds = xr.open_dataset(out / "sweep.nc", engine="scipy")
-        assert list(ds["status"].values) == ["ok", "failed", "ok"]
-        np.testing.assert_array_equal(ds["y"], [2.0, np.nan, 6.0])
+        ds = xr.open_dataset(out / "sweep.nc", engine="scipy")  # --zip: one dimension, point
+        assert ds["y"].dims == ("point",) and list(ds["status"].values) == ["ok", "failed", "ok"]
+        np.testing.assert_array_equal(ds["x"], [1.0, 2.0, 3.0])
+        np.testing.assert_array_equal(ds["n"], [1, 2, 3])
+        np.testing.assert_array_equal(ds["y"], [1.0, np.nan, 9.0])
         ds.close()
+        assert (out / "sweep.png").stat().st_size > 1000
         assert (out / "sweep.csv").read_text().count(",failed,") == 1
 
         # fixed: the same command runs only the failed point and forgets its failure

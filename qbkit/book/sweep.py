@@ -59,6 +59,8 @@ __all__ = [
     "run_sweep",
     "write_results",
     "plot_sweep",
+    "check_plot",
+    "add_arguments",
     "sweep_main",
 ]
 
@@ -948,7 +950,18 @@ def check_plot(sweep, key):
 
 # -- command line ---------------------------------------------------------------------
 def add_arguments(parser):
-    """The options of ``qbkit sweep`` (for :mod:`qbkit.book.cli`)."""
+    """Add the arguments of ``qbkit sweep`` to ``parser`` (for :mod:`qbkit.book.cli`).
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The ``sweep`` subcommand's parser.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The same parser.
+    """
     parser.add_argument("chapter")
     parser.add_argument(
         "-p",
