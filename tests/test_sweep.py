@@ -233,7 +233,7 @@ def test_local_cluster_sweep_equals_plain_runs_and_resumes_from_the_cache(
     np.testing.assert_array_equal(ds["x"], [0.5, 1.0])
     np.testing.assert_array_equal(ds["n"], [2, 3])
     np.testing.assert_allclose(ds["y"], np.outer([0.5, 1.0], [2, 3]))
-    assert list(ds["status"].values.ravel()) == ["ok"] * 4
+    assert list(ds["status"].values.ravel()) == ["ok"] * 4 and ds["current"].values.all()
     assert ds.attrs["chapter"] == TOY and ds.attrs["qbkit_version"] and ds.attrs["git_commit"]
     assert ds["x"].attrs["units"] == "1" and ds["x"].attrs["description"] == "1, abscissa"
     assert json.loads(ds.attrs["parameter_units"])["x"] == "1"

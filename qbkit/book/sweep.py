@@ -6,8 +6,9 @@ every point is checked with the chapter's rules and the rules between its parame
 (:func:`qbkit.book.runner.run_chapter`, with its cache and its atomic output folder) into
 ``DIR/points/<point id>/``:
 
-* points already done in ``DIR`` (same parameter hash, same notebook, ``qbkit`` and
-  environment) are skipped, so the same command run again resumes an interrupted sweep;
+* points already done in ``DIR`` (same parameter hash) are skipped, so the same command
+  run again resumes an interrupted sweep (points done with another notebook, ``qbkit`` or
+  environment are kept too, with a warning; their commit is in the results);
 * points whose result is in the execution cache are copied from it here;
 * the others go to Dask: an embedded :class:`distributed.LocalCluster` (one single-threaded
   worker process per core) or an existing cluster (``--scheduler``). A worker runs the point
@@ -449,7 +450,7 @@ def _dask_client(workers, scheduler):
             threads_per_worker=1,
             processes=True,
             env=dict(KERNEL_ENV),  # BLAS single-threaded in the workers (and their kernels)
-            silence_logs=logging.ERROR,
+            silence_logs=logging.CRITICAL,  # e.g. heartbeats cut at shutdown; points report
             dashboard_address=":8787",
         )
     with cluster, Client(cluster) as client:
@@ -463,7 +464,7 @@ def _default_workers():
 
 
 def _progress_bar(total, initial, enabled):
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     return tqdm(
         total=total,
@@ -472,7 +473,6 @@ def _progress_bar(total, initial, enabled):
         desc="qbkit sweep",
         disable=not enabled,
         file=sys.stderr,
-        dynamic_ncols=True,
     )
 
 
@@ -541,7 +541,7 @@ def run_sweep(sweep, out, workers=None, scheduler=None, progress=None, plot=None
         raise P.ParameterError("--workers", f"must be at least 1, got {workers}")
     _check_out(out, sweep.chapter)
     states = {p.id: _point_state(out, p, sweep.chapter) for p in sweep.points}
-    todo = [p for p in sweep.points if states[p.id] != "done"]
+    todo = [p for p in sweep.points if states[p.id] == "todo"]
     cached = [p for p in todo if lookup(sweep.chapter, p.key) is not None]
     remote = [p for p in todo if p not in cached]
     counts = {"done before": len(sweep.points) - len(todo), "from the cache": 0, "executed": 0}
@@ -560,11 +560,12 @@ def run_sweep(sweep, out, workers=None, scheduler=None, progress=None, plot=None
         points_dir = out / "points"
         points_dir.mkdir(exist_ok=True)
         _clean_partials(points_dir)
-        stale = sum(states[p.id] == "stale" for p in todo)
-        if stale:
+        stale = sum(state == "stale" for state in states.values())
+        if stale:  # kept, as resuming promises; the git_commit column tells them apart
             echo(
-                f"qbkit: {stale} points were run with another notebook, qbkit or "
-                "environment: running them again"
+                f"qbkit: {stale} points done before were run with another notebook, qbkit or "
+                f"environment (current = false in sweep.csv); to run them again, remove their "
+                f"folders under {points_dir} or use another --out"
             )
         if counts["done before"]:
             echo(f"qbkit: {counts['done before']} of {len(sweep.points)} points done before")
@@ -685,6 +686,8 @@ def _records(sweep, out):
                 status="ok",
                 seconds=meta.get("seconds"),
                 started=meta.get("started"),
+                git_commit=meta.get("git_commit") or "unknown",
+                current=meta.get("key") == p.key,
                 from_cache="from cache True" in log,
                 summary={
                     k: float(v)
@@ -711,8 +714,10 @@ def write_results(sweep, out):
     """Write ``sweep.csv`` and ``sweep.nc`` from the points in ``out``.
 
     ``sweep.csv`` has one row per point: point id, the swept parameters, status (``ok``,
-    ``failed``), whether it came from the cache, its run time in seconds, when it ran, the
-    error of a failed point, and every numeric key of its ``summary.json``; comment lines
+    ``failed``), whether it came from the cache, its run time in seconds, when and at which
+    git commit it ran, whether that was with today's notebook, ``qbkit`` and environment
+    (``current``), the error of a failed point, and every numeric key of its
+    ``summary.json``; comment lines
     first name the chapter, commit, fixed parameters and the swept parameters' units.
     ``sweep.nc`` holds the same as an :class:`xarray.Dataset`: the swept parameters are its
     dimensions (one dimension ``point`` under ``--zip``), each summary key a variable (NaN
@@ -747,14 +752,15 @@ def write_results(sweep, out):
                 fh.write(f"# fixed: {fixed}\n")
             for name in sweep.dims:
                 fh.write(f"# {name}: {_units(params[name].help) or '-'} ({params[name].help})\n")
-            head = ["point", *sweep.dims, "status", "from_cache", "seconds", "started", "error"]
+            extra = ["from_cache", "seconds", "started", "git_commit", "current"]
+            head = ["point", *sweep.dims, "status", *extra, "error"]
             writer = csv.writer(fh)
             writer.writerow(head + keys)
             for r in rows:
                 p = r["point"]
                 writer.writerow(
                     [p.id, *(_csv(p.values[d]) for d in sweep.dims), r["status"]]
-                    + [_csv(r.get(c, "")) for c in ("from_cache", "seconds", "started")]
+                    + [_csv(r.get(c, "")) for c in extra]
                     + [r["error"]]
                     + [_csv(r["summary"].get(k, "")) for k in keys]
                 )
@@ -805,14 +811,23 @@ def _dataset(sweep, rows, keys, params, commit, qbkit_version):
         coords = {name: (name, np.asarray(sweep.swept[name]), coord_attrs(name)) for name in dims}
     point_ids = np.empty(shape, dtype=object)
     status = np.empty(shape, dtype=object)
+    commits = np.empty(shape, dtype=object)
+    current = np.zeros(shape, dtype=bool)
     seconds = np.full(shape, np.nan)
     for r, at in zip(rows, where):
         point_ids[at], status[at] = r["point"].id, r["status"]
+        commits[at], current[at] = r.get("git_commit", ""), r.get("current", False)
         seconds[at] = r.get("seconds") if r.get("seconds") is not None else np.nan
     data = {
         "point_id": (dim_names, point_ids.astype(str), {"long_name": "folder under points/"}),
         "status": (dim_names, status.astype(str), {"long_name": "ok, failed or missing"}),
         "seconds": (dim_names, seconds, {"long_name": "run time of the point", "units": "s"}),
+        "git_commit": (dim_names, commits.astype(str), {"long_name": "commit the point ran at"}),
+        "current": (
+            dim_names,
+            current,
+            {"long_name": "ran with this notebook, qbkit and environment (cache key)"},
+        ),
     }
     taken = set(data) | set(coords) | set(dim_names)
     for key in keys:
@@ -843,12 +858,13 @@ def _axis_label(name, params):
 
 
 def _positions(values):
-    """Numeric axis values, or (positions, tick labels) for text and booleans."""
+    """Axis positions and tick labels: numbers at their values (ticks on them if at most 12),
+    text and booleans at 0, 1, 2, ... with their values as labels."""
     import numpy as np
 
     arr = np.asarray(values)
     if arr.dtype.kind in "iuf":
-        return arr.astype(float), None
+        return arr.astype(float), [_fmt(v.item()) for v in arr] if len(set(arr)) <= 12 else None
     return np.arange(len(arr), dtype=float), [str(v) for v in arr]
 
 
