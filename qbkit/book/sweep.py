@@ -68,14 +68,14 @@ __all__ = [
 #: The worked example of ``qbkit sweep --help`` (the README shows the same).
 EXAMPLE = """\
 example:
-  qbkit sweep leitch2024_quantum_rotor -p I 1,2 -p B1 2:6:2 --out sweeps/rotor \\
-      --plot beta_ratio_engine_to_accelerator
-  runs the 6 points I = 1, 2 by B1 = 2, 4, 6 on a local Dask cluster, one worker per core,
+  qbkit sweep leitch2024_quantum_rotor -p B1 4:6:2 -p g 1 --out sweeps/rotor --plot eta_max
+  runs the points B1 = 4, 6 (g fixed at 1) on a local Dask cluster, one worker per core,
   and writes sweeps/rotor/points/<point id>/ (one qbkit run folder each),
-  sweeps/rotor/sweep.csv, sweeps/rotor/sweep.nc (xarray, dimensions I and B1) and
-  sweeps/rotor/sweep.png. Run the same command again to resume after an interruption or to
-  retry failed points (their errors are in sweeps/rotor/failures/): finished points are not
-  run again, and points in the execution cache are copied.
+  sweeps/rotor/sweep.csv, sweeps/rotor/sweep.nc (xarray, dimension B1) and
+  sweeps/rotor/sweep.png. With -p I 1,2 as well, the 4 points of the grid (--zip: 2 pairs).
+  Run the same command again to resume after an interruption or to retry failed points
+  (their errors are in sweeps/rotor/failures/): finished points are not run again, and
+  points in the execution cache are copied.
 
   On a cluster: start 'dask scheduler' and 'dask worker tcp://HOST:8786 --nthreads 1' (each
   worker from a clone of this repository at the same commit, with qbkit installed, and DIR on
