@@ -97,9 +97,11 @@ clean-notebooks: $(VENV)/.installed
 chapter: $(VENV)/.installed
 	$(BIN)/qbkit new "$(NAME)" --title "$(TITLE)"
 
-## benchmark: each chapter's heaviest cases, ours next to the plain QuTiP way
+## benchmark: each chapter's heaviest cases, ours next to the plain QuTiP way; then
+##            qbkit sweep against serial qbkit runs (benchmarks/sweep.py)
 benchmark: $(VENV)/.installed
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py --sweep
 
 ## benchmark-pipeline: make book cold, warm and with one chapter edited, on a fresh clone
 ##                     (BENCH_FLAGS=--test adds make test cold and warm)

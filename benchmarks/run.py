@@ -86,7 +86,14 @@ def main(argv=None):
         "--no-chapters", action="store_true", help="skip the end-to-end chapter runs"
     )
     parser.add_argument("--only", choices=MODULES, action="append", help="only these chapters")
+    parser.add_argument(
+        "--sweep",
+        action="store_true",
+        help="only the sweep benchmark (benchmarks/sweep.py): qbkit sweep against serial runs",
+    )
     args = parser.parse_args(argv)
+    if args.sweep:
+        return importlib.import_module("sweep").main([])
     modules = args.only or MODULES
     for prefix in modules:
         module = importlib.import_module(prefix)

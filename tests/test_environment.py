@@ -82,6 +82,17 @@ def test_pyproject_declares_what_the_book_needs():
     assert meta["requires-python"] == ">=3.11"
 
 
+def test_sweep_extra_is_in_test_and_binder():
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = meta["optional-dependencies"]
+    assert any(d.startswith("dask[distributed]>=") for d in extras["sweep"])
+    assert any(d.startswith("xarray>=") for d in extras["sweep"])
+    assert "qbkit[sweep]" in extras["test"] and "qbkit[sweep]" in extras["binder"]
+    lock = (ROOT / "requirements" / "lock.txt").read_text()
+    for pkg in ("dask==", "distributed==", "xarray==", "bokeh=="):
+        assert f"\n{pkg}" in lock, pkg
+
+
 def test_book_config():
     cfg = yaml.safe_load((ROOT / "_config.yml").read_text())
     assert cfg["only_build_toc_files"] is True

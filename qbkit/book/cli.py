@@ -1,7 +1,8 @@
-"""Command line: ``qbkit list``, ``qbkit run`` and ``qbkit new``.
+"""Command line: ``qbkit list``, ``qbkit run``, ``qbkit sweep`` and ``qbkit new``.
 
-Exit codes: 0 success, 1 the chapter failed while executing, 2 bad input (one line on
-stderr naming the parameter; nothing written).
+Exit codes: 0 success, 1 the chapter failed while executing (for a sweep: a point failed),
+2 bad input (one line on stderr naming the parameter; nothing written), 130 a sweep was
+interrupted.
 """
 
 from __future__ import annotations
@@ -47,6 +48,21 @@ def _parser():
     run.add_argument(
         "--force", action="store_true", help="execute even if the cache holds the result"
     )
+    from .sweep import EXAMPLE, add_arguments
+
+    add_arguments(
+        sub.add_parser(
+            "sweep",
+            help="run a chapter over a grid of parameter values, on Dask",
+            description="Runs every point of the grid (each an ordinary 'qbkit run' into "
+            "DIR/points/<point id>/, taken from the cache where it can) on an embedded Dask "
+            "LocalCluster or an existing cluster, and writes DIR/sweep.csv and DIR/sweep.nc. "
+            "Every point is validated before anything runs. Resumable: points already done "
+            "are skipped; failed points are recorded in DIR/failures/ and tried again.",
+            epilog=EXAMPLE,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+    )
     new = sub.add_parser(
         "new",
         help="start a new chapter from the skeleton",
@@ -78,6 +94,10 @@ def main(argv=None):
             for path in new_chapter(args.name, args.title):
                 print(f"qbkit: wrote {path}")
             return 0
+        if args.command == "sweep":
+            from .sweep import sweep_main
+
+            return sweep_main(args)
         out, cached = run_chapter(args.chapter, args.parameter, args.out, force=args.force)
     except P.ParameterError as err:
         print(f"qbkit: error: {err}", file=sys.stderr)

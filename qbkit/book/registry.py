@@ -6,6 +6,8 @@ cell (:func:`qbkit.book.params.read_parameters`); this registry adds only the ru
 
 from __future__ import annotations
 
+import os
+import runpy
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -21,13 +23,15 @@ class Chapter:
 
     ``rules`` maps every parameter to a rule of its own value; ``relations`` are rules
     between parameters (:func:`qbkit.book.params.at_most`, ...). Both are checked before
-    a kernel starts.
+    a kernel starts. ``folder`` holds the notebook of a chapter from outside the book
+    (see :data:`EXTRA_CHAPTERS`); the book's own chapters live in ``notebooks/``.
     """
 
     name: str
     title: str
     rules: dict
     relations: tuple = ()
+    folder: str | None = None
 
     @property
     def prefix(self):
@@ -36,7 +40,8 @@ class Chapter:
 
     @property
     def notebook(self):
-        return repo_root() / "notebooks" / f"{self.name}.ipynb"
+        folder = Path(self.folder) if self.folder else repo_root() / "notebooks"
+        return folder / f"{self.name}.ipynb"
 
     def validate(self, values):
         """Validate a (partial) dict of values; defaults fill the rest. Raises ParameterError."""
@@ -153,8 +158,23 @@ def repo_root():
     return root
 
 
+#: Environment variable naming Python files (separated by ``os.pathsep``) whose list
+#: ``CHAPTERS`` holds extra :class:`Chapter` objects with a ``folder``: chapters from outside
+#: the book, e.g. the tiny chapters of the sweep tests. An environment variable reaches
+#: every process that runs a chapter (Dask workers, papermill kernels).
+EXTRA_CHAPTERS = "QBKIT_EXTRA_CHAPTERS"
+
+
+def _load_extra_chapters():
+    for path in filter(None, os.environ.get(EXTRA_CHAPTERS, "").split(os.pathsep)):
+        for chapter in runpy.run_path(path).get("CHAPTERS", []):
+            CHAPTERS.setdefault(chapter.name, chapter)
+
+
 def get_chapter(name):
     """Look up a chapter by name; raise ParameterError naming it if unknown."""
+    if name not in CHAPTERS:
+        _load_extra_chapters()
     if name not in CHAPTERS:
         raise P.ParameterError(
             "CHAPTER", f"unknown chapter {name!r} (known: {', '.join(CHAPTERS)})"

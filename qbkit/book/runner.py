@@ -49,7 +49,19 @@ KERNEL_ARGUMENTS = ["--log-level=CRITICAL"]
 
 
 class ChapterFailed(RuntimeError):
-    """A chapter notebook raised while executing; the message names chapter and cell."""
+    """A chapter notebook raised while executing; the message names chapter and cell.
+
+    Attributes
+    ----------
+    cell : int or None
+        Index of the failing cell in the executed notebook (None if no cell raised).
+    source : str or None
+        That cell's source.
+    """
+
+    def __init__(self, message, cell=None, source=None):
+        super().__init__(message)
+        self.cell, self.source = cell, source
 
 
 def resolve_parameters(chapter, overrides):
@@ -103,7 +115,7 @@ class _CellProgress:
 
 
 def execute_notebook(source, target, parameters=None, env=None, progress=None, timeout=1800):
-    """Execute ``source`` into ``target`` with papermill (kernel ``python3``, cwd its folder).
+    """Execute ``source`` into ``target`` with papermill (kernel ``python3``, cwd: its folder).
 
     Parameters
     ----------
@@ -154,9 +166,20 @@ def execute_notebook(source, target, parameters=None, env=None, progress=None, t
                 **hooks,
             )
     except pm.PapermillExecutionError as err:
+        try:  # papermill saved the notebook up to the failing cell (and added notes above it)
+            cells = nbformat.read(str(target), 4).cells
+            cell = next(
+                c.source
+                for c in cells
+                if any(o.get("output_type") == "error" for o in c.get("outputs", []))
+            )
+        except (OSError, ValueError, StopIteration):
+            cell = None
         raise ChapterFailed(
             f"{Path(source).stem}: cell {err.cell_index} (execution count {err.exec_count}) "
-            f"raised {err.ename}: {err.evalue}"
+            f"raised {err.ename}: {err.evalue}",
+            cell=err.cell_index,
+            source=cell,
         ) from None
     finally:
         for k, v in old.items():
