@@ -442,15 +442,26 @@ class LossChannel:
             if c.max() < 1e-17 and k > 0:
                 break
             self.terms.append(c)
+        # term k matters on the block of the first m levels once its largest entry there,
+        # on the diagonal, reaches 1e-17: m >= k + 1 + (first such diagonal index)
+        self._reach = [
+            k + 1 + int(np.argmax(np.diagonal(c) >= 1e-17)) if k else 1
+            for k, c in enumerate(self.terms)
+        ]
 
     def apply(self, rho):
-        """The battery state after the waiting time; rho (m, m) with m <= d, real or complex."""
+        """The battery state after the waiting time; rho (m, m) with m <= d, real or complex.
+
+        On a leading block of m levels, terms whose entries there are all below 1e-17 are
+        skipped.
+        """
         m = rho.shape[0]
         if not self.terms:
             return rho.copy()
         out = np.zeros_like(rho)
-        for k, c in enumerate(self.terms[:m]):
-            out[: m - k, : m - k] += c[: m - k, : m - k] * rho[k:, k:]
+        for k, (c, reach) in enumerate(zip(self.terms, self._reach)):
+            if reach <= m:
+                out[: m - k, : m - k] += c[: m - k, : m - k] * rho[k:, k:]
         return out
 
     def apply_populations(self, p):
@@ -530,11 +541,15 @@ def collide_exact(ladder, rho, theta, rho_Q):
     return np.trace(big.reshape(d, 2, d, 2), axis1=1, axis2=3)
 
 
-def channel_residual(ladder, cases, *, seed=0):
+CHANNEL_CASES = ((0.01 * np.pi, 0.5, 1.0, 0.0), (0.3, 0.2, 0.6, 0.7), (1.2, 0.0, 0.0, 0.0))
+
+
+def channel_residual(ladder, cases=CHANNEL_CASES, *, seed=0):
     r"""Largest entry of (banded channel − unitary and partial trace) on random battery states.
 
-    For each ``(theta, q, c, alpha)`` in ``cases``, one random density matrix is sent through
-    :class:`CollisionChannel` and through :func:`collide_exact`.
+    For each ``(theta, q, c, alpha)`` in ``cases`` (default: a small coherent angle, a partly
+    coherent qubit with a phase, and an incoherent full swap), one random density matrix is
+    sent through :class:`CollisionChannel` and through :func:`collide_exact`.
 
     Returns
     -------

@@ -48,6 +48,10 @@ __all__ = [
     "charge_greedy",
     "charge_incoherent",
     "ahead_from",
+    "advantage_window",
+    "relative_gap",
+    "bound_best_power",
+    "power_ratios",
     "bound_oscillator",
     "bound_oscillator_damped",
     "bound_spin",
@@ -60,12 +64,26 @@ __all__ = [
     "driving_limit_state",
     "driving_limit_distance",
     "optimal_q",
+    "optimal_q_limit",
+    "alpha_spread",
     "advantage_onset",
     "advantage_margin",
     "advantage_threshold",
     "advantage_edge",
     "critical_loss",
+    "onset_map",
+    "LossStudy",
+    "loss_study",
+    "random_schedule_excess",
+    "plot_charging",
+    "plot_distributions",
+    "plot_onsets",
+    "greedy_rules",
+    "largest_change",
+    "largest_excess",
     "small_angle_generator",
+    "small_angle_remainders",
+    "small_angle_orders",
     "uniform_ladder_generator",
     "uniform_ladder_residuals",
 ]
@@ -167,6 +185,10 @@ class ChargingResult:
         """
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(self.times > 0, self.energy / self.times, np.nan)
+
+    def best_power(self, t_max):
+        """Largest cumulative average power :meth:`power` over the collisions up to ``t_max``."""
+        return float(np.nanmax(self.power()[: self.index_at(t_max) + 1]))
 
     def ergotropy_at(self, t):
         """Ergotropy of the kept state at time ``t``, units of E (passive-state definition)."""
@@ -468,6 +490,37 @@ def ahead_from(run, other, t_max):
     return float(ts[behind[-1] + 1]) if behind[-1] + 1 < ts.size else np.inf
 
 
+def advantage_window(run, bound):
+    """First and last charging time at which ``run``'s energy exceeds ``bound`` (nan if never)."""
+    above = run.times[run.energy > bound(run.times)]
+    return (float(above[0]), float(above[-1])) if above.size else (np.nan, np.nan)
+
+
+def relative_gap(a, b):
+    """Largest ``|a / b - 1|`` over the entries where ``b`` is not zero (two bounds compared)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    nz = b != 0
+    return float(np.max(np.abs(a[nz] / b[nz] - 1)))
+
+
+def bound_best_power(bound, t_max, n=4001):
+    r"""Largest average power of a bound up to ``t_max``, :math:`\max \bar E_{\rm bound}(x)/x`.
+
+    ``bound(omega_tau) -> energy``, evaluated on n points of :math:`(0, t_{max}]`.
+    """
+    t = np.linspace(t_max / n, t_max, n)
+    return float(np.max(bound(t) / t))
+
+
+def power_ratios(runs, bound, t_max):
+    """Best average power of each run to ``t_max`` over the bound's (:func:`bound_best_power`).
+
+    ``runs``: dict of name to :class:`ChargingResult`; returns a dict with the same keys.
+    """
+    ref = bound_best_power(bound, t_max)
+    return {k: run.best_power(t_max) / ref for k, run in runs.items()}
+
+
 def bound_oscillator(omega_tau):
     r"""Incoherent bound on the oscillator energy, Eq. (15), :math:`R_0x(1 + R_0x/4)`, x = Ωτ.
 
@@ -669,7 +722,33 @@ def optimal_q(ladder, theta, omega_tau, *, c=1.0, bracket=(0.05, 0.95), xtol=1e-
     return float(res.x), float(-res.fun)
 
 
-def advantage_onset(ladder, theta, omega_tau_max, *, bound=bound_oscillator, q=0.5, loss=0.0):
+def optimal_q_limit(ladder, thetas, omega_tau, *, bracket=(0.2, 0.6)):
+    r""":func:`optimal_q` for each θ and its linear extrapolation to θ → 0 from the two smallest.
+
+    Returns
+    -------
+    q_best : ndarray, shape (len(thetas),)
+    q_limit : float
+    """
+    thetas = np.asarray(thetas, dtype=float)
+    q_best = np.array([optimal_q(ladder, th, omega_tau, bracket=bracket)[0] for th in thetas])
+    small = np.argsort(thetas)[:2]
+    return q_best, float(np.polyfit(thetas[small], q_best[small], 1)[-1])
+
+
+def alpha_spread(ladder, theta, omega_tau, alphas=(0.0, 0.7, 2.0)):
+    r"""Relative spread :math:`(\max - \min)/E(\alpha_0)` of the energy over qubit phases α.
+
+    :func:`charge_until` with qubits :math:`\rho_Q(1/2, 1, \alpha)`; the phase is removed exactly
+    by :math:`e^{i\alpha N}`, so the spread is rounding.
+    """
+    E = [charge_until(ladder, theta, omega_tau, alpha=a).energy[-1] for a in alphas]
+    return float(np.ptp(E) / E[0])
+
+
+def advantage_onset(
+    ladder, theta, omega_tau_max, *, bound=bound_oscillator, q=0.5, loss=0.0, read_before_loss=False
+):
     r"""First charging time at which constant-θ coherent charging beats an incoherent bound.
 
     This is :math:`\Omega\tau_{ad}` of Fig. 4: the smallest :math:`\Omega\tau = k\theta`, k >= 1,
@@ -687,6 +766,8 @@ def advantage_onset(ladder, theta, omega_tau_max, *, bound=bound_oscillator, q=0
         ``bound(omega_tau) -> energy``, by default Eq. (15) without loss (as in Fig. 4).
     q, loss : float, keyword-only
         Qubit ground-state population, Eq. (1), and loss γ, Eq. (21).
+    read_before_loss : bool, keyword-only
+        Compare the energy right after each collision instead of after the loss.
 
     Returns
     -------
@@ -698,7 +779,15 @@ def advantage_onset(ladder, theta, omega_tau_max, *, bound=bound_oscillator, q=0
     ValueError
         For theta <= 0 and the errors of :func:`charge_coherent`.
     """
-    run = charge_until(ladder, theta, omega_tau_max, q=q, loss=loss, stop=lambda t, E: E > bound(t))
+    run = charge_until(
+        ladder,
+        theta,
+        omega_tau_max,
+        q=q,
+        loss=loss,
+        read_before_loss=read_before_loss,
+        stop=lambda t, E: E > bound(t),
+    )
     t = run.times[-1]
     return float(t) if t > 0 and run.energy[-1] > bound(t) else np.nan
 
@@ -776,22 +865,28 @@ def advantage_threshold(
     return brentq(margin, theta_lo, theta_hi, xtol=xtol)
 
 
-def advantage_edge(ladder, theta_in, theta_out, omega_tau_max, *, q=0.5, loss=0.0, xtol=1e-5):
+def advantage_edge(
+    ladder, theta_in, theta_out, omega_tau_max, *, q=0.5, loss=0.0, xtol=1e-5, strict=True
+):
     r"""Where the swap angles with an advantage end, between ``theta_in`` (one) and ``theta_out``.
 
     Bisection on whether :func:`advantage_onset` is finite, to ``xtol`` (radians); works on
     either side (``theta_out`` may be smaller or larger).
 
+    With ``strict=False`` an invalid bracket gives nan instead of an error.
+
     Raises
     ------
     ValueError
-        If ``theta_in`` has no advantage or ``theta_out`` has one.
+        If ``theta_in`` has no advantage or ``theta_out`` has one (strict).
     """
 
     def has(theta):
         return np.isfinite(advantage_onset(ladder, theta, omega_tau_max, q=q, loss=loss))
 
     if not has(theta_in) or has(theta_out):
+        if not strict:
+            return np.nan
         raise ValueError("theta_in must show an advantage and theta_out none")
     a, b = theta_in, theta_out
     while abs(b - a) > xtol:
@@ -809,8 +904,9 @@ def critical_loss(
     *,
     q=0.5,
     xtol=1e-6,
-    theta_rtol=0.01,
+    theta_rtol=0.02,
     rounds=2,
+    strict=True,
 ):
     r"""The loss γ_c above which no swap angle beats Eq. (15) up to ``omega_tau_max``.
 
@@ -824,6 +920,8 @@ def critical_loss(
     ----------
     theta_rtol : float, keyword-only
         Relative tolerance of the θ searches.
+    strict : bool, keyword-only
+        If False, return (nan, nan) instead of raising when the brackets do not hold.
 
     Returns
     -------
@@ -834,7 +932,7 @@ def critical_loss(
     Raises
     ------
     ValueError
-        If the margin is not positive at gamma_lo (best θ) and negative at gamma_hi.
+        If the margin is not positive at gamma_lo (best θ) and negative at gamma_hi (strict).
     """
 
     def margin(theta, gamma):
@@ -851,12 +949,288 @@ def critical_loss(
 
     theta, m_lo = best_theta(gamma_lo, *theta_bracket)
     if not m_lo > 0 or not margin(theta, gamma_hi) < 0:
+        if not strict:
+            return np.nan, np.nan
         raise ValueError("the margin must be positive at gamma_lo and negative at gamma_hi")
     for _ in range(rounds):
         gamma = brentq(lambda g, th=theta: margin(th, g), gamma_lo, gamma_hi, xtol=xtol)
         theta, _ = best_theta(gamma, theta / 1.25, theta * 1.25)
     gamma = brentq(lambda g: margin(theta, g), gamma_lo, gamma_hi, xtol=xtol)
     return float(gamma), float(theta)
+
+
+def onset_map(ladder, thetas, gammas, omega_tau_max, *, q=0.5):
+    r""":func:`advantage_onset` on a grid: rows are losses γ, columns swap angles θ.
+
+    Returns
+    -------
+    ndarray, shape (len(gammas), len(thetas))
+        nan where the bound (15) is not beaten up to ``omega_tau_max``.
+    """
+    return np.array(
+        [[advantage_onset(ladder, th, omega_tau_max, q=q, loss=g) for th in thetas] for g in gammas]
+    )
+
+
+@dataclass(frozen=True)
+class LossStudy:
+    """Fig. 4: onsets on a grid, where the loss-free curve ends, and the critical loss.
+
+    Attributes
+    ----------
+    thetas, gammas : ndarray
+        The grid (θ in radians).
+    tau : ndarray, shape (len(gammas), len(thetas))
+        :func:`onset_map`.
+    edge, tau_edge : float
+        Where the advantage ends at γ = 0 (radians, :func:`advantage_edge`, between the last
+        grid angle with an advantage and the next) and the last onset time there.
+    gamma_c, theta_c : float
+        :func:`critical_loss` and the angle of the last advantage.
+    """
+
+    thetas: np.ndarray
+    gammas: np.ndarray
+    tau: np.ndarray
+    edge: float
+    tau_edge: float
+    gamma_c: float
+    theta_c: float
+
+
+def loss_study(
+    ladder, thetas, gammas, omega_tau_max, *, q=0.5, gamma_bracket=(2e-3, 2.5e-3), theta_bracket
+):
+    r"""Everything Fig. 4 needs: :func:`onset_map`, the end of the γ = 0 curve, γ_c.
+
+    Parameters
+    ----------
+    thetas : array_like
+        Swap angles (radians), increasing; ``gammas[0]`` should be 0.
+    gamma_bracket, theta_bracket : (float, float), keyword-only
+        Losses with and without an advantage, and the swap angles (radians) searched, for
+        :func:`critical_loss`.
+
+    Returns
+    -------
+    LossStudy
+        nan for the edge or γ_c when their brackets do not hold.
+    """
+    thetas, gammas = np.asarray(thetas, dtype=float), np.asarray(gammas, dtype=float)
+    tau = onset_map(ladder, thetas, gammas, omega_tau_max, q=q)
+    ok = np.flatnonzero(np.isfinite(tau[0]))
+    k = min(ok[-1], thetas.size - 2) if ok.size else 0
+    xtol = 1e-5 * np.pi
+    edge = advantage_edge(
+        ladder, thetas[k], thetas[k + 1], omega_tau_max, q=q, xtol=xtol, strict=False
+    )
+    tau_edge = advantage_onset(ladder, edge - xtol, omega_tau_max, q=q) if edge > 0 else np.nan
+    gamma_c, theta_c = critical_loss(
+        ladder, omega_tau_max, theta_bracket, *gamma_bracket, q=q, xtol=1e-5, rounds=1, strict=False
+    )
+    return LossStudy(thetas, gammas, tau, float(edge), float(tau_edge), gamma_c, theta_c)
+
+
+def random_schedule_excess(ladder, n_schedules, n_steps, *, losses=(0.0,), seed=0):
+    r"""Largest excess of random incoherent schedules over the bound (15), or (C4) with loss.
+
+    Each schedule has ``n_steps`` collisions with swap angles uniform in :math:`[0, \pi/2]` and
+    qubit populations q uniform in [0, 1] (:func:`charge_incoherent`); the excess is
+    :math:`\max_k (\bar E_k - \bar E_{\rm bound}(\Omega\tau_k))` over all steps and schedules, so a
+    bound that holds gives a negative number. Every schedule is run with each of ``losses``.
+    """
+    rng = np.random.default_rng(seed)
+    worst = -np.inf
+    for _ in range(n_schedules):
+        thetas, qs = rng.uniform(0, np.pi / 2, n_steps), rng.uniform(0, 1, n_steps)
+        for loss in losses:
+            run = charge_incoherent(ladder, thetas, q=qs, loss=loss)
+            excess = run.energy[1:] - bound_oscillator_damped(run.times[1:], loss)
+            worst = max(worst, np.max(excess))
+    return float(worst)
+
+
+def plot_charging(fig, ax, x=None, *, coherent=None, curves=(), greedy=None, swap=None, t_max=None):
+    r"""Draw one panel of energy against charging time (Figs. 3, 5, 6) on a ``qbkit.book.Figure``.
+
+    Every curve is recorded in the figure's CSV with its unit (energies ``E``, times
+    ``1/Omega``): coherent runs as ``E(theta=...pi)`` against ``Omega_tau(theta=...pi)``,
+    greedy runs as ``E(greedy_<objective>)``, the full swaps as ``E(full_swap)``.
+
+    Parameters
+    ----------
+    fig : qbkit.book.Figure
+        Its default x column must be the charging time on ``x``.
+    ax : matplotlib Axes
+        One of ``fig.axes``.
+    x : ndarray, optional
+        Shared times of ``curves``.
+    coherent : dict of float to ChargingResult, optional
+        Swap angle in units of π -> run; drawn in shades of blue, light to dark, with markers.
+    curves : sequence of (y, fmt, name, label[, style])
+        Curves on ``x``; ``style`` a dict of matplotlib keywords.
+    greedy : dict of str to ChargingResult, optional
+        Objective -> run; black, solid for ``"cumulative"`` and dotted for ``"per_step"``; an
+        open circle marks where a cumulative run got stuck (:attr:`ChargingResult.stuck_at`).
+    swap : ChargingResult, optional
+        The full swaps, black dash-dotted, up to ``t_max``.
+    """
+    from matplotlib import colormaps
+
+    coherent = coherent or {}
+    shades = colormaps["Blues"](np.linspace(0.45, 1.0, max(len(coherent), 1)))
+    for (th, run), shade, mk in zip(coherent.items(), shades, "osv^Dp"):
+        tag = f"(theta={th:g}pi)"
+        fig.plot(
+            ax,
+            run.times,
+            run.energy,
+            color=shade,
+            marker=mk,
+            markevery=0.1,
+            ms=3,
+            name="E" + tag,
+            unit="E",
+            x_name="Omega_tau" + tag,
+            x_unit="1/Omega",
+            label=rf"$\theta = {th:g}\pi$",
+        )
+    for y, fmt, name, label, *style in curves:
+        fig.plot(ax, x, y, fmt, name=name, unit="E", label=label, **(style[0] if style else {}))
+    for objective, run in (greedy or {}).items():
+        if np.isfinite(run.stuck_at):
+            label = "no angle raises the average power"
+            ax.plot(run.stuck_at, run.energy_at(run.stuck_at), "ko", mfc="none", label=label)
+        tag = f"(greedy_{objective})"
+        fig.plot(
+            ax,
+            run.times,
+            run.energy,
+            color="k",
+            lw=1.0,
+            ls="-" if objective == "cumulative" else (0, (1, 1)),
+            name="E" + tag,
+            unit="E",
+            x_name="Omega_tau" + tag,
+            x_unit="1/Omega",
+            label=f"greedy ({objective.replace('_', ' ')})",
+        )
+    if swap is not None:
+        k = swap.index_at(t_max) + 1 if t_max is not None else swap.times.size
+        fig.plot(
+            ax,
+            swap.times[:k],
+            swap.energy[:k],
+            "k-.",
+            name="E(full_swap)",
+            unit="E",
+            x_name="Omega_tau(full_swap)",
+            x_unit="1/Omega",
+            label="full swap",
+        )
+
+
+def plot_distributions(fig, ladder, times, coherent, greedy, swap, coherent_label):
+    r"""Fig. 2: energy distributions at several times, one panel per time of ``fig.axes``.
+
+    Each panel shows the populations of the coherent run (blue, solid) and of the greedy
+    run (black, dashed) with their mean energies (dotted verticals), the full swaps' energy
+    (grey, dash-dotted) and the energies allowed by Eq. (15) (grey band). The CSV gets
+    ``p_coherent(Omega_tau=t)`` and ``p_greedy_per_step(Omega_tau=t)`` against the level n.
+
+    Parameters
+    ----------
+    fig : qbkit.book.Figure
+        With as many panels as ``times`` and a default x column for the levels.
+    ladder : Ladder
+    times : sequence of float
+        Charging times; ``coherent`` and ``greedy`` must have kept their states there.
+    coherent, greedy, swap : ChargingResult
+    coherent_label : str
+    """
+    for ax, t in zip(fig.axes, times):
+        p_coh = ladder.populations(coherent.state_at(t))
+        p_inc = greedy.state_at(t)
+        ax.axvspan(0, float(bound_oscillator(t)), color="0.9", lw=0, label="allowed by (15)")
+        name = f"p_coherent(Omega_tau={t:g})"
+        fig.plot(ax, ladder.n, p_coh, color="C0", name=name, unit="1", label=coherent_label)
+        name = f"p_greedy_per_step(Omega_tau={t:g})"
+        fig.plot(ax, ladder.n, p_inc, "k--", name=name, unit="1", label="greedy (per step)")
+        ax.axvline(ladder.n @ p_coh, color="C0", ls=":", label=r"coherent, $\bar E$")
+        ax.axvline(ladder.n @ p_inc, color="k", ls=":", label=r"greedy, $\bar E$")
+        ax.axvline(swap.energy_at(t), color="0.45", ls="-.", label=r"full swap, $\bar E$")
+        ax.set(xlabel="level $n$", ylabel="population", title=rf"$\Omega\tau = {t:g}$")
+        ax.set_xlim(0, max(20, 1.6 * ladder.n @ p_coh))
+
+
+def plot_onsets(fig, study, t_max):
+    r"""Fig. 4: (a) :math:`\Omega\tau_{ad}` against θ/π for each loss γ, (b) where there is none.
+
+    Parameters
+    ----------
+    fig : qbkit.book.Figure
+        Two panels; default x column θ/π.
+    study : LossStudy
+        The onsets (nan: no advantage up to ``t_max``), the end of the γ = 0 curve (a bar in
+        (a)) and the critical loss (a dashed line in (b)).
+    """
+    thetas, gammas, tau = study.thetas / np.pi, study.gammas, study.tau
+    edge, tau_edge, gamma_c = study.edge / np.pi, study.tau_edge, study.gamma_c
+    a, b = fig.axes
+    unit = f"1/Omega; nan: no advantage up to Omega*tau = {t_max:.4g}"
+    for g, row, mk in zip(gammas, tau, "osv^Dp"):
+        ok, kw = np.isfinite(row), dict(name=f"Omega_tau_ad(gamma={g:g})", unit=unit)
+        color = fig.plot(a, thetas, row, marker=mk, label=rf"$\gamma = {g:g}$", **kw)[0].get_color()
+        b.plot(thetas[ok], np.full(ok.sum(), g), mk, color=color)
+        b.plot(thetas[~ok], np.full((~ok).sum(), g), "x", color="0.55", label=None if g else "none")
+    a.plot(edge, tau_edge, "k|", ms=14, mew=1.5, label=r"end, $\gamma = 0$")
+    b.axhline(gamma_c, color="k", ls="--", lw=1.0, label=rf"$\gamma_c = {gamma_c:.3g}$")
+    fig.record("theta_edge_over_pi(gamma=0)", [edge], "pi rad")
+    fig.record("gamma_c", [gamma_c], "probability per waiting time")
+    a.set(xlabel=r"swap angle $\theta/\pi$", ylabel=r"first advantage $\Omega\tau_{ad}$")
+    b.set(xlabel=r"swap angle $\theta/\pi$", ylabel=r"loss per waiting time $\gamma$")
+    a.legend(ncol=2)
+    b.legend(title="advantage", loc="upper right")
+
+
+GREEDY_RULES = [("per_step", "stop", n) for n in (100, 1600)] + [
+    ("cumulative", rule, n)
+    for rule, n in [
+        ("per_step", 100),
+        ("per_step", 1600),
+        ("stop", 400),
+        ("argmax", 100),
+        ("argmax", 400),
+    ]
+]
+
+
+def greedy_rules(ladder, omega_tau_max, configs=GREEDY_RULES):
+    """Greedy runs for several ``(objective, when_stuck, n_grid)``: one table row each.
+
+    The default configurations compare both objectives on search grids of 100 to 1600 angles,
+    and the three rules for a cumulative run that gets stuck.
+
+    Returns
+    -------
+    list of list
+        ``[objective, when_stuck, n_grid, stuck_at, last time, energy at the end]``.
+    """
+    rows = []
+    for objective, rule, n in configs:
+        run = charge_greedy(ladder, omega_tau_max, objective=objective, when_stuck=rule, n_grid=n)
+        rows.append([objective, rule, n, run.stuck_at, run.times[-1], run.energy[-1]])
+    return rows
+
+
+def largest_change(runs, others, times):
+    """Largest ``|E_a(t) - E_b(t)|`` over matching runs of two dicts, for each of ``times``."""
+    return [max(abs(runs[k].energy_at(t) - others[k].energy_at(t)) for k in runs) for t in times]
+
+
+def largest_excess(pairs):
+    """Largest ``E_k - bound(t_k)`` over ``(run, bound)`` pairs (negative when all bounds hold)."""
+    return max(float(np.max(run.energy - bound(run.times))) for run, bound in pairs)
 
 
 def small_angle_generator(ladder, rho, theta, *, q=0.5, c=1.0, alpha=0.0):
@@ -877,6 +1251,43 @@ def small_angle_generator(ladder, rho, theta, *, q=0.5, c=1.0, alpha=0.0):
     gen = theta**2 * (q * dissipator(A, rho) + (1 - q) * dissipator(A.T, rho))
     V = np.exp(-1j * alpha) * A + np.exp(1j * alpha) * A.T
     return gen - 1j * c * np.sqrt(q * (1 - q)) * theta * (V @ rho - rho @ V)
+
+
+def small_angle_remainders(ladder, thetas, *, q=0.5, c=1.0, alpha=0.0, seed=0):
+    r"""Largest entry of :math:`\Phi\rho - \rho - \mathcal L\rho`, with L of (A12)-(A13), per θ.
+
+    On one random battery state; the remainder should fall like :math:`\theta^3` for coherent
+    qubits (c > 0) and :math:`\theta^4` for incoherent ones (odd orders cancel).
+
+    Returns
+    -------
+    ndarray, shape (len(thetas),)
+    """
+    rng = np.random.default_rng(seed)
+    d = ladder.dim
+    X = rng.normal(size=(d, d)) + 1j * rng.normal(size=(d, d))
+    rho = X @ X.conj().T / np.trace(X @ X.conj().T)
+    out = []
+    for th in thetas:
+        step = CollisionChannel(ladder, th, q=q, c=c, alpha=alpha).apply(rho) - rho
+        gen = small_angle_generator(ladder, rho, th, q=q, c=c, alpha=alpha)
+        out.append(np.abs(step - gen).max())
+    return np.array(out)
+
+
+def small_angle_orders(ladder, thetas, *, q=0.5, seed=0):
+    """:func:`small_angle_remainders` for coherent (c = 1) and incoherent (c = 0) qubits, and the
+    orders fitted to them (slope of log remainder against log θ).
+
+    Returns
+    -------
+    remainders : dict of int to ndarray
+        Keyed by c (1, 0).
+    orders : dict of int to float
+    """
+    rem = {c: small_angle_remainders(ladder, thetas, q=q, c=c, seed=seed) for c in (1, 0)}
+    orders = {c: float(np.polyfit(np.log(thetas), np.log(r), 1)[0]) for c, r in rem.items()}
+    return rem, orders
 
 
 def uniform_ladder_generator(
@@ -953,11 +1364,15 @@ def uniform_ladder_generator(
     )
 
 
-def uniform_ladder_residuals(d, cases, *, seed=0):
+UNIFORM_CASES = ((0.3, 0.5, 0.0), (0.9, 0.2, 0.7), (1.7, 0.8, -1.1), (0.05, 0.5, 2.0))
+
+
+def uniform_ladder_residuals(d, cases=UNIFORM_CASES, *, seed=0):
     r"""Largest difference between Appendix B's generators and the exact channel, per reading.
 
     For a uniform ladder of d levels, random states and each ``(theta, q, alpha)`` of
-    ``cases``, compares :func:`uniform_ladder_generator` with :math:`\Phi\rho - \rho` from the
+    ``cases`` (default: four angles from 0.05 to 1.7 with several q and α), compares
+    :func:`uniform_ladder_generator` with :math:`\Phi\rho - \rho` from the
     dense unitary and partial trace (:func:`~qbkit.collision.collide_exact`).
 
     Returns
