@@ -431,3 +431,83 @@ def test_incoherent_schedules_with_loss_and_ahead_from():
 def test_bad_input_names_the_argument(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
         call()
+
+
+def test_loss_study_and_helpers_on_a_small_cavity():
+    lad, T = Ladder.oscillator(60), 10.0
+    thetas, gammas = np.array([0.02, 0.05, 0.1, 0.2, 0.3]), np.array([0.0, 2e-3])
+    study = cb.loss_study(
+        lad, thetas, gammas, T, gamma_bracket=(1e-3, 2e-2), theta_bracket=(0.02, 0.2)
+    )
+    np.testing.assert_array_equal(study.tau, cb.onset_map(lad, thetas, gammas, T))
+    ok = np.isfinite(study.tau[0])
+    assert thetas[ok].max() < study.edge < thetas[~ok].min()
+    assert np.isfinite(study.tau_edge) and 0 < study.tau_edge <= T
+    assert 1e-3 < study.gamma_c < 2e-2
+    # the margin changes sign at gamma_c for the angle of the last advantage
+    assert cb.advantage_margin(lad, study.theta_c, T, loss=0.97 * study.gamma_c) > 0
+    assert cb.advantage_margin(lad, study.theta_c, T, loss=1.03 * study.gamma_c) < 0
+
+
+def test_window_ratios_and_excess():
+    run = cb.ChargingResult(np.arange(5.0), np.array([0.0, 0.5, 3.0, 4.0, 2.0]), np.ones(4))
+    assert cb.advantage_window(run, lambda t: t) == (2.0, 3.0)
+    assert np.isnan(cb.advantage_window(run, lambda t: 10 + t)[0])
+    assert run.best_power(4.0) == pytest.approx(1.5) and run.best_power(1.5) == pytest.approx(0.5)
+    # the bound E = t has best average power 1 at every time
+    assert cb.power_ratios({"r": run}, lambda t: t, 4.0)["r"] == pytest.approx(1.5, rel=1e-3)
+    assert cb.largest_excess([(run, lambda t: t)]) == pytest.approx(1.0)
+    assert cb.relative_gap(np.array([0.0, 2.0, 3.0]), np.array([0.0, 1.0, 3.0])) == 1.0
+    lad = Ladder.oscillator(30)
+    assert cb.random_schedule_excess(lad, 5, 10, losses=(0.0, 0.01), seed=3) < 0
+    assert cb.alpha_spread(Ladder.spin(2), 0.2, 3.0) < 1e-12
+
+
+def test_greedy_rules_table():
+    rows = cb.greedy_rules(Ladder.spin(12.5), 5.0)
+    assert len(rows) == len(cb.GREEDY_RULES)
+    by = {(r[0], r[1], r[2]): r for r in rows}
+    assert np.isnan(by["per_step", "stop", 100][3])  # the per-step objective never gets stuck
+    stuck = by["cumulative", "stop", 400]
+    assert stuck[3] == stuck[4]  # "stop" ends where the objective runs out
+    assert by["cumulative", "per_step", 100][5] == pytest.approx(
+        by["cumulative", "per_step", 1600][5], abs=1e-6
+    )
+
+
+def test_plot_helpers_record_every_curve():
+    from qbkit.book import Figure
+
+    osc = Ladder.oscillator(20)
+    coh = {0.02: cb.charge_until(osc, 0.02 * np.pi, 3.0, states_at=[1.0, 3.0])}
+    greedy = {
+        o: cb.charge_greedy(osc, 3.0, objective=o, states_at=[1.0, 3.0]) for o in ("per_step",)
+    }
+    swap = cb.charge_full_swap(osc, 19)
+    x = np.linspace(0, 3, 11)
+    fig = Figure("t3", x=("Omega_tau", "1/Omega"))
+    curves = [(cb.bound_oscillator(x), "k--", "bound_eq15", "bound", {"lw": 1})]
+    cb.plot_charging(
+        fig, fig.axes[0], x, coherent=coh, curves=curves, greedy=greedy, swap=swap, t_max=3.0
+    )
+    assert {
+        "E(theta=0.02pi)",
+        "Omega_tau(theta=0.02pi)",
+        "bound_eq15",
+        "E(greedy_per_step)",
+    } <= set(fig.columns)
+    np.testing.assert_array_equal(
+        fig.columns["E(full_swap)"][0], swap.energy[: swap.index_at(3.0) + 1]
+    )
+    fig2 = Figure("t2", 1, 2, x=("n", "level"))
+    cb.plot_distributions(fig2, osc, [1.0, 3.0], coh[0.02], greedy["per_step"], swap, "coherent")
+    np.testing.assert_allclose(fig2.columns["p_coherent(Omega_tau=3)"][0].sum(), 1.0)
+    study = cb.LossStudy(
+        np.array([0.1, 0.2]), np.array([0.0]), np.array([[6.0, np.nan]]), 0.15, 7.0, 1e-3, 0.1
+    )
+    fig4 = Figure("t4", 1, 2, x=("theta_over_pi", "pi rad"))
+    cb.plot_onsets(fig4, study, 10.0)
+    assert fig4.columns["gamma_c"][0][0] == 1e-3
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

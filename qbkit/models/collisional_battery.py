@@ -1182,15 +1182,18 @@ def plot_onsets(fig, study, t_max):
         ok, kw = np.isfinite(row), dict(name=f"Omega_tau_ad(gamma={g:g})", unit=unit)
         color = fig.plot(a, thetas, row, marker=mk, label=rf"$\gamma = {g:g}$", **kw)[0].get_color()
         b.plot(thetas[ok], np.full(ok.sum(), g), mk, color=color)
-        b.plot(thetas[~ok], np.full((~ok).sum(), g), "x", color="0.55", label=None if g else "none")
+        label = None if g else "no advantage"
+        b.plot(thetas[~ok], np.full((~ok).sum(), g), "x", color="0.55", label=label)
     a.plot(edge, tau_edge, "k|", ms=14, mew=1.5, label=r"end, $\gamma = 0$")
     b.axhline(gamma_c, color="k", ls="--", lw=1.0, label=rf"$\gamma_c = {gamma_c:.3g}$")
     fig.record("theta_edge_over_pi(gamma=0)", [edge], "pi rad")
     fig.record("gamma_c", [gamma_c], "probability per waiting time")
     a.set(xlabel=r"swap angle $\theta/\pi$", ylabel=r"first advantage $\Omega\tau_{ad}$")
     b.set(xlabel=r"swap angle $\theta/\pi$", ylabel=r"loss per waiting time $\gamma$")
-    a.legend(ncol=2)
-    b.legend(title="advantage", loc="upper right")
+    a.set_ylim(top=1.3 * np.nanmax(tau))  # room for the legend above the curves
+    b.set_ylim(top=1.45 * max(np.max(gammas), np.nan_to_num(gamma_c)))
+    a.legend(ncol=3, loc="upper center")
+    b.legend(ncol=2, loc="upper center")
 
 
 GREEDY_RULES = [("per_step", "stop", n) for n in (100, 1600)] + [
