@@ -232,7 +232,7 @@ def test_collisional_run_with_changed_parameters(tmp_path):
         assert {f"salvia2023-{fig}.{ext}" for ext in ("png", "pdf", "csv")} <= names
     summary = json.loads((out / "summary.json").read_text())
     j = 9.5
-    # Eq. (29) corrected, in closed form, and the full-swap time (30) as a plain sum, for the smaller spin
+    # Eq. (29) corrected in closed form, and the full-swap time (30) as a plain sum (smaller spin)
     assert summary["Omega_tau_full_charge_spin_bound"] == pytest.approx(
         (np.pi / 2 + np.arcsin((j - 0.5) / (j + 0.5))) / cb.R0, rel=1e-5
     )
@@ -250,6 +250,9 @@ def test_collisional_run_with_changed_parameters(tmp_path):
     )
     # the 100-level ceiling already holds the energy down at Omega tau = 20 (95.72 with 250 levels)
     assert 80 < summary["E_coh_osc(theta=0.01pi,Omega_tau=20)"] < 95
+    # the greedy spin schedules end below the bound, which is full (2j) by Omega tau = 5
+    for objective in ("per_step", "cumulative"):
+        assert 0.9 * 2 * j < summary[f"E_greedy_spin(Omega_tau=5,objective={objective})"] < 2 * j
 
 
 def test_rotor_run_with_changed_parameters(tmp_path):
