@@ -99,10 +99,11 @@ class Figure:
         self.columns[name] = (values, unit)
 
     def _x(self, x, x_name, x_unit):
-        spec = (x_name, x_unit) if x_name is not None else self.x
-        if spec is None:
+        name = x_name if x_name is not None else (self.x[0] if self.x else None)
+        unit = x_unit if x_unit is not None else (self.x[1] if self.x else None)
+        if name is None or unit is None:
             raise ValueError(f"figure {self.name}: give x_name and x_unit (or x= for the figure)")
-        self.record(spec[0], x, spec[1] if x_unit is None else x_unit)
+        self.record(name, x, unit)
 
     def plot(self, ax, x, y, *fmt, name, unit, x_name=None, x_unit=None, **kwargs):
         """``ax.plot(x, y, *fmt, **kwargs)``, recording ``y`` as ``name`` [``unit``] and its x."""
