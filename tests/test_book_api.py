@@ -166,3 +166,12 @@ def test_sign_changes_and_roots():
     assert np.isnan(first_root(np.exp, [0, 1]))
     ((t_min, y_min),) = interior_minima(x, np.cos(x))
     assert t_min == pytest.approx(np.pi, abs=1e-6) and y_min == pytest.approx(-1, abs=1e-9)
+
+
+def test_summary_leaves_out_undefined_values_only_when_allowed(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("QBKIT_OUTPUT_DIR", str(tmp_path))
+    assert write_summary({"x": 1.0, "y": float("nan"), "z": None}, undefined_ok=True) == {"x": 1.0}
+    assert json.loads((tmp_path / "summary_undefined.json").read_text()) == ["y", "z"]
+    assert "left out of the summary: y, z" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="'z'"):
+        write_summary({"z": None})

@@ -72,7 +72,9 @@ class ChapterRun:
 
         Displays the scorecard table and its counts, writes ``summary.json``,
         ``scorecard.json`` and ``parameters.json`` (under ``qbkit run`` and the book
-        build), then runs :meth:`Scorecard.check`.
+        build), then runs :meth:`Scorecard.check`. At the paper's parameters (the
+        scorecard applies) every summary value must be finite; at other parameters a value
+        that is None or NaN (a quantity that does not exist there) is left out and named.
 
         Returns
         -------
@@ -88,7 +90,11 @@ class ChapterRun:
             )
         )
         self.summary = write_summary(
-            summary, parameters=self.params, digits=digits, scorecard=scorecard
+            summary,
+            parameters=self.params,
+            digits=digits,
+            scorecard=scorecard,
+            undefined_ok=not scorecard.applies,
         )
         scorecard.check()
         return self.summary

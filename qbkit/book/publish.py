@@ -98,7 +98,7 @@ def round_sig(x, digits=6):
     return round(x, digits - 1 - int(math.floor(math.log10(abs(x)))))
 
 
-def write_summary(summary, parameters=None, digits=6, scorecard=None):
+def write_summary(summary, parameters=None, digits=6, scorecard=None, undefined_ok=False):
     """Round a flat dict of key numbers and, under ``qbkit run``, write summary.json.
 
     Parameters
@@ -110,6 +110,10 @@ def write_summary(summary, parameters=None, digits=6, scorecard=None):
         Significant digits.
     scorecard : qbkit.book.scorecard.Scorecard, optional
         Written next to it as scorecard.json (one object per claim).
+    undefined_ok : bool
+        Leave out keys whose value is None or not finite (a quantity that does not exist at
+        the run's parameters, e.g. an efficiency maximum where no engine regime exists)
+        instead of raising. Their names go to ``summary_undefined.json``.
 
     Returns
     -------
@@ -119,12 +123,15 @@ def write_summary(summary, parameters=None, digits=6, scorecard=None):
     Raises
     ------
     ValueError
-        If a value is not a finite number.
+        If a value is not a finite number (and ``undefined_ok`` is False).
     """
-    rounded = {}
+    rounded, undefined = {}, []
     for key in sorted(summary):
-        value = float(summary[key])
+        value = float("nan") if summary[key] is None else float(summary[key])
         if not math.isfinite(value):
+            if undefined_ok:
+                undefined.append(key)
+                continue
             raise ValueError(f"summary value {key!r} is not finite: {value}")
         rounded[key] = round_sig(value, digits)
     out = output_dir()
@@ -134,6 +141,10 @@ def write_summary(summary, parameters=None, digits=6, scorecard=None):
             (out / "parameters.json").write_text(json.dumps(dict(parameters), indent=1) + "\n")
         if scorecard is not None:
             (out / "scorecard.json").write_text(json.dumps(scorecard.rows(), indent=1) + "\n")
+        if undefined:
+            (out / "summary_undefined.json").write_text(json.dumps(undefined, indent=1) + "\n")
+    if undefined:
+        print(f"not defined at these parameters, left out of the summary: {', '.join(undefined)}")
     return rounded
 
 
