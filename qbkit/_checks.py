@@ -30,14 +30,19 @@ def check_count(name, value, minimum):
 
 
 def check_positive(**values):
-    """Each value as a float; TypeError unless real, ValueError unless finite and > 0."""
+    """Each value as a float (an array as a float array); TypeError unless real, ValueError
+    unless finite and > 0 (arrays: every entry)."""
     out = []
     for name, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        is_array = isinstance(value, np.ndarray) and value.dtype.kind in "iuf"
+        if not is_array and (
+            isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
+        ):
             raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-        if not (np.isfinite(value) and value > 0):
+        v = np.asarray(value, dtype=float)
+        if not (np.all(np.isfinite(v)) and np.all(v > 0)):
             raise ValueError(f"{name} must be finite and > 0, got {value!r}")
-        out.append(float(value))
+        out.append(v if is_array else float(v))
     return out[0] if len(out) == 1 else tuple(out)
 
 
@@ -46,3 +51,10 @@ def check_choice(name, value, choices):
     if value not in choices:
         raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
     return value
+
+
+def check_finite(**values):
+    """Raise ValueError naming the first value that is not finite (arrays: every entry)."""
+    for name, value in values.items():
+        if not np.all(np.isfinite(np.asarray(value, dtype=float))):
+            raise ValueError(f"{name} must be finite, got {value!r}")

@@ -13,6 +13,11 @@ __all__ = [
     "is_monotonic",
     "extrapolate_to_zero",
     "r_squared",
+    "sample_at",
+    "window_mean",
+    "dip_contrast",
+    "deepest_dip",
+    "falls_back",
 ]
 
 
@@ -209,3 +214,138 @@ def r_squared(x, y):
         return float("nan")
     fit = np.polyval(np.polyfit(x[ok], y[ok], 1), x[ok])
     return float(1 - np.sum((y[ok] - fit) ** 2) / np.sum((y[ok] - y[ok].mean()) ** 2))
+
+
+def sample_at(times, y, t):
+    """The sample of ``y`` at the time ``t``, which must be one of ``times`` (to 1e-9 relative).
+
+    Parameters
+    ----------
+    times : array_like, shape (n,)
+        Increasing sample times.
+    y : array_like, shape (..., n)
+    t : float
+
+    Returns
+    -------
+    ndarray, shape (...)
+
+    Raises
+    ------
+    ValueError
+        If ``t`` is not a sample time: an interpolated value would hide the sampling.
+    """
+    times = np.asarray(times, float)
+    k = int(np.argmin(np.abs(times - t)))
+    if abs(times[k] - t) > 1e-9 * max(abs(t), 1.0):
+        raise ValueError(f"t = {t} is not a sample time (nearest {times[k]})")
+    return np.asarray(y)[..., k]
+
+
+def window_mean(times, y, width):
+    r"""Running mean of ``y`` over the window ``[t - width, t]``, by the trapezoid rule.
+
+    :math:`\bar y(t) = \frac1w\int_{t-w}^t y\,dt'` with the integral of the piecewise-linear
+    interpolant, so the samples need not be uniform.
+
+    Parameters
+    ----------
+    times : array_like, shape (n,)
+        Increasing sample times.
+    y : array_like, shape (..., n)
+    width : float
+        Window length, > 0.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        The times at least ``width`` after ``times[0]``, shape (m,), and the means, shape (..., m).
+    """
+    t, y = np.asarray(times, float), np.asarray(y, float)
+    F = np.concatenate(
+        [np.zeros(y.shape[:-1] + (1,)), np.cumsum(np.diff(t) * (y[..., 1:] + y[..., :-1]) / 2, -1)],
+        axis=-1,
+    )
+    keep = t - t[0] >= width * (1 - 1e-9)
+    s = np.clip(t[keep] - width, t[0], t[-1])
+    k = np.clip(np.searchsorted(t, s, side="right") - 1, 0, t.size - 2)
+    frac = (s - t[k]) / (t[k + 1] - t[k])
+    y_s = y[..., k] + frac * (y[..., k + 1] - y[..., k])
+    F_s = F[..., k] + (s - t[k]) * (y[..., k] + y_s) / 2
+    return t[keep], (F[..., keep] - F_s) / width
+
+
+def dip_contrast(x, y, x0, half_width):
+    r"""Depth of ``y`` at ``x0`` below its two shoulders at ``x0 ± half_width``.
+
+    :math:`C = 1 - y(x_0)/\tfrac12[y(x_0 - w) + y(x_0 + w)]`, with ``y`` interpolated linearly;
+    C > 0 is a dip, C < 0 a bump. Vectorized over leading axes of ``y`` and over ``x0``.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        Increasing abscissae covering ``[x0 - half_width, x0 + half_width]``.
+    y : array_like, shape (..., n)
+    x0 : float or array_like, shape (m,)
+    half_width : float
+
+    Returns
+    -------
+    ndarray, shape (...) or (..., m)
+
+    Raises
+    ------
+    ValueError
+        If the shoulders lie outside ``x``.
+    """
+    x, y, x0 = np.asarray(x, float), np.asarray(y, float), np.asarray(x0, float)
+    if np.any(x0 - half_width < x[0]) or np.any(x0 + half_width > x[-1]):
+        raise ValueError(f"the shoulders {x0} +- {half_width} lie outside [{x[0]}, {x[-1]}]")
+
+    def at(v):
+        k = np.clip(np.searchsorted(x, v) - 1, 0, x.size - 2)
+        f = (v - x[k]) / (x[k + 1] - x[k])
+        return y[..., k] * (1 - f) + y[..., k + 1] * f
+
+    return 1 - at(x0) / (0.5 * (at(x0 - half_width) + at(x0 + half_width)))
+
+
+def deepest_dip(x, Y, half_width):
+    """Where a family of curves has its deepest common dip: the largest median :func:`dip_contrast`.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        Increasing abscissae.
+    Y : array_like, shape (m, n)
+        One curve per row (rows with zero shoulders give NaN contrasts and are ignored).
+    half_width : float
+        Distance of the shoulders.
+
+    Returns
+    -------
+    (float, ndarray, ndarray)
+        The position of the deepest dip, and the tested positions (every x at least
+        ``half_width`` from both ends) with the median contrast at each.
+    """
+    x = np.asarray(x, float)
+    x0 = x[(x >= x[0] + half_width) & (x <= x[-1] - half_width)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        median = np.nanmedian(dip_contrast(x, Y, x0, half_width), axis=0)
+    return float(x0[np.nanargmax(median)]), x0, median
+
+
+def falls_back(y, fraction=0.5):
+    """Whether ``y`` ever falls below ``fraction`` of its largest earlier value (a reversal).
+
+    Parameters
+    ----------
+    y : array_like, shape (..., n)
+    fraction : float
+
+    Returns
+    -------
+    bool or ndarray of bool, shape (...)
+    """
+    y = np.asarray(y, float)
+    return np.any(y < fraction * np.maximum.accumulate(y, axis=-1), axis=-1)

@@ -133,7 +133,8 @@ CHAPTERS = {
                 "t_map": P.in_range(1.0, 1000.0),
                 "n_grid": P.in_range(3, 201),
                 "N_fock": P.in_range(10, 300),
-                "N_check": P.in_range(10, 300),
+                "edge_tol": P.in_range(1e-14, 1e-6),  # the top Fock state must stay below 1e-6
+                "band": P.in_range(4, 64),
             },
             relations=(P.at_most("t_map", "t_max"),),
         ),
