@@ -7,19 +7,26 @@ Quach & Munro, Phys. Rev. Applied 14, 024092 (2020). Units as in :mod:`.model`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import qutip
 
-from ..._checks import check_positive, check_tlist
+from ..._checks import check_choice, check_positive, check_tlist
 from ...entanglement import log_negativity
 from ...series import is_monotonic
+from .charging import charging_peaks
 from .discharge import discharge
-from .model import CommonReservoir, evolve, two_spin_generator
-from .steady import steady_battery_populations, steady_energy_densities, steady_ergotropy_density
+from .model import BATTERY_STATES, CommonReservoir, charge, evolve, two_spin_generator
+from .steady import (
+    steady_battery_populations,
+    steady_energy_densities,
+    steady_ergotropy_density,
+    steady_state,
+)
 
 __all__ = [
+    "Family",
     "SizeLimits",
     "size_limits",
     "DischargeStudy",
@@ -31,6 +38,67 @@ __all__ = [
     "APPENDIX_RATES",
     "appendix_rates",
 ]
+
+
+@dataclass(frozen=True)
+class Family:
+    r"""Batteries of every size at one damping rate, temperature and initial battery state.
+
+    A chapter asks for the same model at many :math:`(R, N_B)`; this binds the rest.
+    Each method takes ``(R, N_B)`` first (:math:`N_C = R N_B`); ``nbar`` and ``battery``
+    default to the family's.
+
+    Parameters
+    ----------
+    gamma : float
+        Reservoir damping rate of Eq. (2) (1/time unit).
+    nbar : float
+        Thermal occupation of the reservoir.
+    battery : {"ground", "thermal"}
+        Battery state at t = 0 (:meth:`~.model.CommonReservoir.initial_state`).
+
+    Raises
+    ------
+    ValueError
+        If ``gamma`` is not positive, ``nbar`` negative or ``battery`` unknown (from
+        :class:`~.model.CommonReservoir`).
+    """
+
+    gamma: float = 1.0
+    nbar: float = 0.0
+    battery: str = "ground"
+    _peaks: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self):
+        check_choice("battery", self.battery, BATTERY_STATES)
+        self.model(1, 1)  # checks gamma and nbar
+
+    def model(self, R, N_B, nbar=None):
+        """The :class:`~.model.CommonReservoir` with ``N_C = R N_B``."""
+        nbar = self.nbar if nbar is None else nbar
+        return CommonReservoir.with_ratio(R, N_B, gamma=self.gamma, nbar=nbar)
+
+    def charge(self, R, N_B, tlist, nbar=None):
+        """A charging run from a full charger (:func:`~.model.charge`)."""
+        return charge(self.model(R, N_B, nbar), tlist, battery=self.battery)
+
+    def E_ss(self, R, N_B, nbar=None, battery=None):
+        """Steady battery energy density (closed form by multiplets, Eq. (6)), in hbar*omega."""
+        model = self.model(R, N_B, nbar)
+        return steady_energy_densities(model, battery=battery or self.battery)[1]
+
+    def steady(self, R, N_B, nbar=None, battery=None):
+        """The steady state (:func:`~.steady.steady_state`), a block-diagonal state."""
+        model = self.model(R, N_B, nbar)
+        return steady_state(model, model.initial_state(battery or self.battery))
+
+    def peaks(self, R, N_B, points=401):
+        """Peak power and entanglement-rate maximum (:func:`~.charging.charging_peaks`), cached."""
+        key = (R, N_B, points)
+        if key not in self._peaks:
+            model = self.model(R, N_B)
+            self._peaks[key] = charging_peaks(model, battery=self.battery, points=points)
+        return self._peaks[key]
 
 
 @dataclass(frozen=True, eq=False)
