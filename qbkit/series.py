@@ -18,6 +18,7 @@ __all__ = [
     "dip_contrast",
     "deepest_dip",
     "falls_back",
+    "last_above",
 ]
 
 
@@ -349,3 +350,32 @@ def falls_back(y, fraction=0.5):
     """
     y = np.asarray(y, float)
     return np.any(y < fraction * np.maximum.accumulate(y, axis=-1), axis=-1)
+
+
+def last_above(t, y, fraction=0.01):
+    """The last sample time at which ``|y|`` exceeds ``fraction`` of its largest value.
+
+    Where a transient ends, e.g. the charging power or the entanglement rate.
+
+    Parameters
+    ----------
+    t, y : array_like, shape (n,)
+    fraction : float
+        In (0, 1).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If the arrays differ in shape, ``y`` is zero everywhere or ``fraction`` is not in (0, 1).
+    """
+    t, y = _samples(t, y, 1)
+    if not 0 < fraction < 1:
+        raise ValueError(f"fraction must be in (0, 1), got {fraction!r}")
+    size = np.abs(y)
+    if not size.max() > 0:
+        raise ValueError("y is zero everywhere: no transient to end")
+    return float(t[np.flatnonzero(size > fraction * size.max())[-1]])

@@ -80,6 +80,21 @@ def test_scorecard_refuses_incomplete_rows():
             sc.add("other", "Eq. 3", 1.0, 2.0, **kwargs)
 
 
+def test_figure_as_context_manager_publishes_only_a_complete_figure(tmp_path, monkeypatch):
+    monkeypatch.setenv("QBKIT_OUTPUT_DIR", str(tmp_path))
+    monkeypatch.delenv("QBKIT_BOOK", raising=False)
+    t = np.linspace(0, 1, 4)
+    with pytest.raises(RuntimeError, match="drawing failed"):
+        with Figure("broken", x=("gamma_t", "1")) as fig:
+            fig.plot(fig.axes[0], t, t, name="E", unit="hbar*omega")
+            raise RuntimeError("drawing failed")
+    assert not list(tmp_path.glob("broken*"))
+    with Figure("whole", x=("gamma_t", "1")) as fig:
+        fig.plot(fig.axes[0], t, t, name="E", unit="hbar*omega")
+        fig.axes[0].set(xlabel="t", ylabel="E")
+    assert (tmp_path / "whole.csv").exists() and (tmp_path / "whole.png").exists()
+
+
 def test_figure_records_each_curve_once_and_writes_its_csv(tmp_path, monkeypatch):
     monkeypatch.setenv("QBKIT_OUTPUT_DIR", str(tmp_path))
     monkeypatch.delenv("QBKIT_BOOK", raising=False)

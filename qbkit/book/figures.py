@@ -71,6 +71,12 @@ class Figure:
     >>> _ = fig.plot(fig.axes[0], t, t**2, name="E", unit="hbar*omega", label="E")
     >>> sorted(fig.columns)
     ['E', 'gamma_t']
+
+    As a context manager the figure is published when the block ends without an error, and
+    discarded (nothing written) when it raises::
+
+        with Figure("demo", 1, 2, x=("gamma_t", "1")) as fig:
+            draw_something(fig)
     """
 
     def __init__(
@@ -79,6 +85,16 @@ class Figure:
         self.name, self.caption, self.x = name, caption, x
         self.fig, self.axes = panels(rows, cols, width, height, **subplots_kw)
         self.columns = {}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.publish()
+        else:
+            plt.close(self.fig)
+        return False
 
     def record(self, name, values, unit):
         """Add a CSV column; a name already used must hold the same values.

@@ -28,6 +28,7 @@ __all__ = [
     "parameters_cell",
     "coerce",
     "parse_cli_value",
+    "check_override",
     "positive",
     "in_range",
     "one_of",
@@ -182,6 +183,30 @@ def coerce(param, value):
         if problem:
             raise ParameterError(param.name, f"{problem}, got {value!r}")
     return value
+
+
+def check_override(chapter, params, name, given):
+    """Refuse an override of ``chapter`` that names no parameter or one already given.
+
+    Parameters
+    ----------
+    chapter : str
+    params : dict of str to Param
+        The chapter's parameters.
+    name : str
+        The parameter named on the command line.
+    given : container of str
+        The names given before it.
+
+    Raises
+    ------
+    ParameterError
+        Naming ``name``.
+    """
+    if name not in params:
+        raise ParameterError(name, f"unknown parameter of {chapter} (known: {', '.join(params)})")
+    if name in given:
+        raise ParameterError(name, "given more than once")
 
 
 def parse_cli_value(param, text):

@@ -82,12 +82,7 @@ def resolve_parameters(chapter, overrides):
     params = ch.parameters()
     typed = {}
     for name, text in overrides:
-        if name not in params:
-            raise P.ParameterError(
-                name, f"unknown parameter of {chapter} (known: {', '.join(params)})"
-            )
-        if name in typed:
-            raise P.ParameterError(name, "given more than once")
+        P.check_override(chapter, params, name, typed)
         typed[name] = P.parse_cli_value(params[name], text)
     full = ch.validate(typed)
     return {k: full[k] for k in typed}, full

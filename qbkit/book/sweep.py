@@ -277,12 +277,7 @@ def plan_sweep(chapter, parameters=(), zip_=False):
     parameters = [tuple(p) for p in parameters]
     swept, fixed, texts = {}, {}, {}
     for name, text in parameters:
-        if name not in params:
-            raise P.ParameterError(
-                name, f"unknown parameter of {chapter} (known: {', '.join(params)})"
-            )
-        if name in texts:
-            raise P.ParameterError(name, "given more than once")
+        P.check_override(chapter, params, name, texts)
         values, is_swept = expand_values(params[name], text)
         texts[name] = values
         if is_swept:

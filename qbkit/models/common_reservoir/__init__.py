@@ -32,7 +32,11 @@ dataclasses with ``.times`` and named observables. The package is split by conce
 * :mod:`.steady`: long-time limits (multiplet decomposition, closed forms, the thermal
   state of independent battery spins, ergotropy, energy balance);
 * :mod:`.charging`: peak power and the entanglement-rate maximum of a charging run;
-* :mod:`.discharge`: the battery alone in the reservoir once the charger is removed.
+* :mod:`.discharge`: the battery alone in the reservoir once the charger is removed;
+* :mod:`.analysis`: studies built on these (size limits, discharge study, peak tables,
+  the check against ``qutip.mesolve``, the appendix rates) and :class:`~.analysis.Family`,
+  the models of every size at one temperature;
+* :mod:`.plots`: the chapter's figures, drawn once.
 """
 
 from .charging import ChargingPeaks, charging_peaks, peak_window
