@@ -46,7 +46,7 @@ test: $(VENV)/.installed browser mathjax
 	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m qbkit.book.nbtools check $(NOTEBOOKS)
 	$(PYTEST) notebooks --nbval-lax --nbval-current-env -p qbkit.book.nbval_cache --qbkit-cache \
-	    --nbval-sanitize-with tests/nbval_sanitize.cfg -n $(JOBS) --dist loadfile; \
+	    --nbval-sanitize-with tests/nbval_sanitize.cfg -n $(JOBS) --dist loadfile --no-loadscope-reorder; \
 	rc=$$?; if [ $$rc -eq 5 ]; then echo "make test: no notebooks to check (all verified in the cache)"; \
 	elif [ $$rc -ne 0 ]; then exit $$rc; fi
 	$(BIN)/python -m qbkit.book $(BOOK_FLAGS)

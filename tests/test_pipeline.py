@@ -233,3 +233,19 @@ def test_a_kernel_imports_none_of_the_host_side_machinery():
     assert done.returncode == 0, done.stderr[-2000:]
     loaded = {name.split(".")[-1] for name in done.stdout.split()}
     assert loaded and not loaded & HOST_ONLY, loaded & HOST_ONLY
+
+
+def test_longest_chapters_are_started_first(tmp_path, monkeypatch):
+    from qbkit.book.cache import last_seconds, longest_first
+
+    monkeypatch.setenv("QBKIT_CACHE_DIR", str(tmp_path))
+    runs = {"short": [("2026-01-01T00:00:00", 200.0), ("2026-02-01T00:00:00", 10.0)],
+            "long": [("2026-01-01T00:00:00", 90.0)]}  # fmt: skip
+    for chapter, entries in runs.items():
+        for k, (started, seconds) in enumerate(entries):
+            entry = tmp_path / chapter / f"key{k}"
+            entry.mkdir(parents=True)
+            (entry / "run.json").write_text(json.dumps({"started": started, "seconds": seconds}))
+    assert last_seconds("short") == 10.0 and last_seconds("never") is None  # the newest run counts
+    paths = [Path(f"notebooks/{c}.ipynb") for c in ("short", "long", "never")]
+    assert [p.stem for p in longest_first(paths)] == ["never", "long", "short"]

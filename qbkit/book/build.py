@@ -29,7 +29,7 @@ from pathlib import Path
 import yaml
 
 from . import params as P
-from .cache import chapter_key, lookup
+from .cache import chapter_key, longest_first, lookup
 from .pages import write_pages
 from .registry import repo_root
 from .runner import ChapterFailed, execute_chapter
@@ -179,6 +179,7 @@ def build(jobs=2, root=None, force=False):
     failed = []
     if todo:
         print(f"[book] executing {len(todo)} chapter(s), {jobs} at a time", flush=True)
+        todo = longest_first(todo, root)
         with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo)))) as pool:
             for name, entry, message, seconds in pool.map(
                 _execute, [(nb, root, force) for nb in todo]

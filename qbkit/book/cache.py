@@ -38,7 +38,16 @@ from pathlib import Path
 from .environment import git_commit, lock_file, versions
 from .registry import get_chapter, repo_root
 
-__all__ = ["Entry", "cache_root", "chapter_key", "parameters_hash", "lookup", "Staging"]
+__all__ = [
+    "Entry",
+    "cache_root",
+    "chapter_key",
+    "parameters_hash",
+    "lookup",
+    "last_seconds",
+    "longest_first",
+    "Staging",
+]
 
 
 def cache_root(root=None):
@@ -161,6 +170,33 @@ def lookup(chapter, key, root=None):
         if meta.get("key") == key:
             return Entry(path)
     return None
+
+
+def last_seconds(chapter, root=None):
+    """Run time (s) of the chapter's most recent cached execution, any inputs; None if none.
+
+    Used only to start the longest chapters first when several run at a time.
+    """
+    latest = None
+    for run in (cache_root(root) / chapter).glob("*/run.json"):
+        try:
+            meta = json.loads(run.read_text())
+        except (OSError, ValueError):
+            continue
+        if latest is None or meta.get("started", "") > latest.get("started", ""):
+            latest = meta
+    return None if latest is None else latest.get("seconds")
+
+
+def longest_first(paths, root=None):
+    """Notebook paths ordered by their last cached run time, longest first.
+
+    Chapters never run come first, in the given order (their cost is unknown), so that on two
+    workers a long chapter does not start last.
+    """
+    paths = list(paths)
+    seconds = {p: last_seconds(Path(p).stem, root) for p in paths}
+    return sorted(paths, key=lambda p: -(seconds[p] if seconds[p] is not None else float("inf")))
 
 
 class Staging:

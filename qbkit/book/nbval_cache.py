@@ -8,6 +8,8 @@ with their stored outputs; that stays the regression guard. This plugin
 * skips a notebook whose execution for the current cache key (:mod:`qbkit.book.cache`)
   is in the cache and was verified by nbval against the same reference outputs before: the
   same inputs give the same result;
+* orders the notebooks left to run by their last cached run time, longest first (with
+  ``--dist loadfile --no-loadscope-reorder``, so that a long chapter does not start last);
 * otherwise runs the kernel with the same environment as a book execution (figures,
   data, ``summary.json`` and ``scorecard.json`` written into a staging folder; figures
   glued), collects every cell's outputs into an executed notebook, and, when every cell
@@ -25,7 +27,7 @@ import nbformat
 import pytest
 
 from . import params as P
-from .cache import Staging, chapter_key, expected_digest, lookup
+from .cache import Staging, chapter_key, expected_digest, longest_first, lookup
 from .runner import KERNEL_ENV
 
 
@@ -79,7 +81,12 @@ class _Recorder:
             (drop if verdict[path] else keep).append(item)
         if drop:
             config.hook.pytest_deselected(items=drop)
-            items[:] = keep
+        groups = {}  # notebook path (or None for other tests) -> its items, in order
+        for item in keep:
+            nb = _notebook_of(item)
+            groups.setdefault(nb.path if nb else None, []).append(item)
+        order = longest_first(p for p in groups if p is not None)
+        items[:] = groups.get(None, []) + [item for p in order for item in groups[p]]
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item):
