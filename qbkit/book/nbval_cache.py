@@ -8,12 +8,12 @@ with their stored outputs; that stays the regression guard. This plugin
 * skips a notebook whose execution for the current cache key (:mod:`qbkit.book.cache`)
   is in the cache and was verified by nbval against the same reference outputs before: the
   same inputs give the same result;
-* orders the notebooks left to run by their last cached run time, longest first (with
-  ``--dist loadfile --no-loadscope-reorder``, so that a long chapter does not start last);
 * otherwise runs the kernel with the same environment as a book execution (figures,
   data, ``summary.json`` and ``scorecard.json`` written into a staging folder; figures
   glued), collects every cell's outputs into an executed notebook, and, when every cell
-  passed, commits it to the cache marked as verified.
+  passed, commits it to the cache marked as verified;
+* orders the notebooks left to run by their last cached run time, longest first (with
+  ``--dist loadfile --no-loadscope-reorder``, so that a long chapter does not start last).
 
 So ``make test`` executes each chapter once, and ``make book`` afterwards reuses it.
 """

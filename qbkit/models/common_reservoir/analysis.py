@@ -54,14 +54,13 @@ class Family:
         Reservoir damping rate of Eq. (2) (1/time unit).
     nbar : float
         Thermal occupation of the reservoir.
-    battery : {"ground", "thermal"}
+    battery : {"ground", "thermal", "independent"}
         Battery state at t = 0 (:meth:`~.model.CommonReservoir.initial_state`).
 
     Raises
     ------
     ValueError
-        If ``gamma`` is not positive, ``nbar`` negative or ``battery`` unknown (from
-        :class:`~.model.CommonReservoir`).
+        If ``battery`` is unknown, ``gamma`` not positive or ``nbar`` negative.
     """
 
     gamma: float = 1.0
