@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import qutip
 
-from ..._checks import check_choice, check_positive, check_tlist
+from ..._checks import check_choice, check_tlist
 from ...entanglement import log_negativity
 from ...series import is_monotonic
 from .charging import charging_peaks
@@ -167,18 +167,18 @@ def size_limits(sizes, *, N_B_curves=(1, 2, 3), R_curves=(1, 2, 5), gamma=1.0):
     if sizes.ndim != 1 or not np.all(sizes == np.round(sizes)) or np.any(sizes < 1):
         raise ValueError(f"sizes must be positive integers, got {sizes!r}")
 
-    def model(r, n):
-        return CommonReservoir.with_ratio(int(r), int(n), gamma=gamma, nbar=0.0)
+    fam = Family(gamma=gamma)  # T = 0, battery from its ground state
 
     def E(r, n):
-        return steady_energy_densities(model(r, n), battery="ground")[1]
+        return fam.E_ss(int(r), int(n))
+
+    def W(r, n):
+        return steady_ergotropy_density(fam.model(int(r), int(n)))
 
     E_vs_R = {n: np.array([E(r, n) for r in sizes]) for n in N_B_curves}
     E_vs_N_B = {r: np.array([E(r, n) for n in sizes]) for r in R_curves}
-    W_vs_N_B = {
-        r: np.array([steady_ergotropy_density(model(r, n)) for n in sizes]) for r in R_curves
-    }
-    W_R = np.array([steady_ergotropy_density(model(r, 1)) for r in sizes])
+    W_vs_N_B = {r: np.array([W(r, n) for n in sizes]) for r in R_curves}
+    W_R = np.array([W(r, 1) for r in sizes])
     E_R1 = E_vs_R[1] if 1 in E_vs_R else np.array([E(r, 1) for r in sizes])
     return SizeLimits(sizes, sizes, E_vs_R, E_vs_N_B, W_vs_N_B, W_R / E_R1)
 
@@ -250,12 +250,8 @@ def discharge_study(N_B, tlist, *, R=5, gamma=1.0):
     ValueError
         If ``gamma`` is not positive or a size is invalid.
     """
-    gamma = check_positive(gamma=gamma)
-    N_B = np.asarray(N_B)
-    pops = {
-        int(n): steady_battery_populations(CommonReservoir.with_ratio(R, int(n), gamma=gamma))
-        for n in N_B
-    }
+    fam, N_B = Family(gamma=gamma), np.asarray(N_B)  # T = 0, battery from its ground state
+    pops = {int(n): steady_battery_populations(fam.model(R, int(n))) for n in N_B}
     coll = {n: discharge(p, tlist, gamma=gamma) for n, p in pops.items()}
     deph = {n: discharge(p, tlist, gamma=gamma, dephased=True) for n, p in pops.items()}
     return DischargeStudy(N_B, next(iter(coll.values())).times, coll, deph, gamma)
